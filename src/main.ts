@@ -1,0 +1,91 @@
+// run(): the whole action, one line per phase. Each phase takes a value and returns one.
+import * as core from '@actions/core'
+import { createClients } from './aws/clients.js'
+import { describeError } from './aws/errors.js'
+import { readConfig } from './config.js'
+import { abortableSleep, type RunContext } from './context.js'
+import { distribute } from './distribute.js'
+import { prune } from './prune.js'
+import { report } from './report/index.js'
+import { buildImage } from './source/build.js'
+import { PartialFailure, type Result } from './types.js'
+
+export interface RunOptions {
+  /** Tests pass their own; the action aborts it on SIGINT/SIGTERM. */
+  signal?: AbortSignal
+}
+
+export async function run(options: RunOptions = {}): Promise<void> {
+  const startedAt = new Date()
+  const result: Result = { warnings: [], startedAt, finishedAt: startedAt }
+  const cancel = options.signal ? undefined : onCancelSignal()
+  let ctx: RunContext | undefined
+  try {
+    const config = readConfig()
+    ctx = createContext(config, options.signal ?? cancel!.signal, result)
+    result.image = await core.group('Build', () => buildImage(ctx!))
+    result.fleet = await core.group('Distribute', () => distribute(ctx!, result.image!))
+    result.prune = await core.group('Prune', () => prune(ctx!, result.image!, result.fleet!))
+  } catch (error) {
+    if (error instanceof PartialFailure) {
+      result.fleet ??= error.fleet
+      result.prune ??= error.prune
+    }
+    result.error = describeError(error)
+  } finally {
+    cancel?.dispose()
+  }
+  result.finishedAt = new Date()
+  if (ctx) await report(ctx, result)
+  ctx?.clients.destroy()
+  if (result.error) core.setFailed(result.error)
+}
+
+function createContext(
+  config: ReturnType<typeof readConfig>,
+  signal: AbortSignal,
+  result: Result
+): RunContext {
+  const plan = config.dryRun ? (result.plan = []) : []
+  return {
+    config,
+    clients: createClients(config.region),
+    log: { info: core.info, warning: core.warning, debug: core.debug },
+    sleep: abortableSleep(signal),
+    now: () => new Date(),
+    signal,
+    runId: runIdentity(),
+    warnings: result.warnings,
+    warn(message) {
+      result.warnings.push(message)
+      core.warning(message)
+    },
+    plan
+  }
+}
+
+/** Stable across retries of one workflow run attempt, unique across runs. */
+function runIdentity(): string {
+  const { GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, GITHUB_JOB } = process.env
+  return GITHUB_RUN_ID
+    ? `${GITHUB_RUN_ID}-${GITHUB_RUN_ATTEMPT ?? '1'}-${GITHUB_JOB ?? ''}`
+    : `local-${Date.now()}`
+}
+
+/** GitHub cancels with SIGINT, then SIGTERM 7.5 s later: both abort the run. */
+function onCancelSignal(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController()
+  const abort = (): void => {
+    core.warning('Cancellation received: stopping what this run started.')
+    controller.abort()
+  }
+  process.on('SIGINT', abort)
+  process.on('SIGTERM', abort)
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', abort)
+      process.off('SIGTERM', abort)
+    }
+  }
+}

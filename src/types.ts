@@ -1,0 +1,143 @@
+// Plain values that flow between the phases (see DESIGN.md "The pipeline").
+
+export interface SnapshotInfo {
+  id: string
+  sizeGiB: number
+  encrypted: boolean
+  kmsKeyId?: string
+}
+
+export interface StepReport {
+  name: string
+  action: string
+  status: string
+  startTime?: Date
+  endTime?: Date
+  failureMessage?: string
+  failureDetails?: string
+}
+
+export interface ExecutionReport {
+  id: string
+  document: string
+  status: string
+  steps: StepReport[]
+  startTime?: Date
+  endTime?: Date
+}
+
+/** The one AMI in the build region (built, or adopted). */
+export interface Image {
+  id: string
+  name: string
+  region: string
+  /** Owner account of the AMI. */
+  ownerId: string
+  /** Account the action runs as. */
+  accountId: string
+  description?: string
+  creationDate?: Date
+  snapshots: SnapshotInfo[]
+  source: 'automation' | 'instance' | 'existing'
+  /** Adopted through `if-exists: reuse` rather than created by this run. */
+  reused: boolean
+  execution?: ExecutionReport
+  /** Milliseconds from the start of the build until the AMI was available. */
+  buildMs?: number
+  /** Dry run: the image does not exist; id is a placeholder. */
+  planned?: boolean
+}
+
+export interface LaunchPermissions {
+  accounts: string[]
+  organizations: string[]
+  organizationalUnits: string[]
+  public: boolean
+}
+
+/** One AMI of this run in one (account, region): the source or a copy. */
+export interface FleetMember {
+  accountId: string
+  region: string
+  /** Undefined when the copy failed before an ID existed. */
+  imageId?: string
+  name: string
+  role: 'source' | 'copy'
+  state: 'available' | 'failed' | 'pending' | 'planned'
+  /** Existing AMI reused (if-exists: reuse) instead of created. */
+  reused: boolean
+  snapshots: SnapshotInfo[]
+  sharedWith?: LaunchPermissions
+  deprecateAt?: Date
+  protected?: boolean
+  ssmParameter?: string
+  /** CopyImage call until available. */
+  durationMs?: number
+  error?: string
+}
+
+export interface Fleet {
+  members: FleetMember[]
+}
+
+export interface PrunedVersion {
+  accountId: string
+  region: string
+  imageId: string
+  name: string
+  creationDate?: Date
+  snapshots: { id: string; sizeGiB: number; deleted: boolean; reason?: string }[]
+}
+
+export interface SkippedVersion {
+  accountId: string
+  region: string
+  imageId: string
+  name: string
+  creationDate?: Date
+  reason: string
+}
+
+export interface PruneReport {
+  dryRun: boolean
+  /** Every (account, region) examined, "account/region". */
+  examined: { accountId: string; region: string }[]
+  pruned: PrunedVersion[]
+  skipped: SkippedVersion[]
+  kept: { accountId: string; region: string; imageId: string }[]
+  freedGiB: number
+  keptGiB: number
+}
+
+export interface PlanItem {
+  phase: 'build' | 'share' | 'copy' | 'lifecycle' | 'prune' | 'check'
+  /** What would happen, or what a check found. */
+  text: string
+  /** A check that found a problem the real run would hit. */
+  problem?: boolean
+}
+
+export interface Result {
+  image?: Image
+  fleet?: Fleet
+  prune?: PruneReport
+  /** Dry run only. */
+  plan?: PlanItem[]
+  warnings: string[]
+  /** Set when the run failed; the message shown to the user. */
+  error?: string
+  startedAt: Date
+  finishedAt: Date
+}
+
+/** A phase failed after producing something the report must still show (e.g. copies that finished). */
+export class PartialFailure extends Error {
+  constructor(
+    message: string,
+    readonly fleet?: Fleet,
+    readonly prune?: PruneReport
+  ) {
+    super(message)
+    this.name = 'PartialFailure'
+  }
+}
