@@ -54,6 +54,10 @@ export interface ServiceModule {
   handle(req: AwsRequest, sim: Sim): unknown | Promise<unknown>
   /** Whether an action changes state (for dry-run proofs and the mutating-call count). */
   isMutating(action: string): boolean
+  /** POST /_sim/seed { <service name>: data }: add resources (shape documented by the service). */
+  seed?(data: unknown, sim: Sim): unknown
+  /** GET /_sim/state: a JSON-able view of the service's state, for tests comparing before/after. */
+  snapshot?(sim: Sim): unknown
 }
 
 /** One request as the call log records it. */
