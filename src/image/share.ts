@@ -1,0 +1,257 @@
+// Launch and snapshot permissions for one AMI in one region: only what is missing is added (a
+// re-run sends nothing), `exact` removes what is not listed, public sharing is checked first.
+import {
+  DescribeImageAttributeCommand,
+  GetImageBlockPublicAccessStateCommand,
+  ModifyImageAttributeCommand,
+  ModifySnapshotAttributeCommand,
+  paginateDescribeImages,
+  type EC2Client,
+  type LaunchPermission
+} from '@aws-sdk/client-ec2'
+import type { Config, SharingMode } from '../config.js'
+import type { RunContext } from '../context.js'
+import type { LaunchPermissions } from '../types.js'
+import { error, type Finding } from './findings.js'
+
+/** Accounts + organizations + OUs per AMI per region (AWS quota). */
+export const MAX_SHARING_ENTITIES = 1000
+/** Public AMIs per region (AWS quota). */
+export const MAX_PUBLIC_IMAGES = 5
+/** ModifySnapshotAttribute takes at most 500 modifications per call. */
+const SNAPSHOT_BATCH = 500
+
+/** The launch permissions an AMI should end with, plus who gets createVolumePermission. */
+export interface ShareSpec extends LaunchPermissions {
+  snapshotAccounts: string[]
+  mode: SharingMode
+}
+
+const unique = (values: string[]): string[] => [...new Set(values)]
+
+/** The source: the share inputs plus copy-accounts, which need launch and snapshot access to copy. */
+export function sourceShareSpec(config: Config, ownerId: string): ShareSpec {
+  const copyAccounts = config.copy.accounts.map((a) => a.accountId)
+  const s = config.share
+  const notOwner = (id: string): boolean => id !== ownerId
+  return {
+    accounts: unique([...s.accounts, ...copyAccounts]).filter(notOwner),
+    organizations: [...s.organizations],
+    organizationalUnits: [...s.organizationalUnits],
+    public: s.public,
+    snapshotAccounts: unique([...(s.snapshots ? s.accounts : []), ...copyAccounts]).filter(
+      notOwner
+    ),
+    mode: s.mode
+  }
+}
+
+/** A copy is shared like the source, minus the copy-accounts grants and its own owner. */
+export function copyShareSpec(config: Config, ownerId: string): ShareSpec {
+  const s = config.share
+  const notOwner = (id: string): boolean => id !== ownerId
+  return {
+    accounts: unique(s.accounts).filter(notOwner),
+    organizations: [...s.organizations],
+    organizationalUnits: [...s.organizationalUnits],
+    public: s.public,
+    snapshotAccounts: s.snapshots ? unique(s.accounts).filter(notOwner) : [],
+    mode: s.mode
+  }
+}
+
+export function isEmptySpec(spec: ShareSpec): boolean {
+  return (
+    spec.accounts.length + spec.organizations.length + spec.organizationalUnits.length === 0 &&
+    !spec.public &&
+    spec.snapshotAccounts.length === 0 &&
+    spec.mode === 'add'
+  )
+}
+
+export function toLaunchPermissions(list: LaunchPermission[]): LaunchPermissions {
+  return {
+    accounts: list.flatMap((p) => (p.UserId ? [p.UserId] : [])),
+    organizations: list.flatMap((p) => (p.OrganizationArn ? [p.OrganizationArn] : [])),
+    organizationalUnits: list.flatMap((p) =>
+      p.OrganizationalUnitArn ? [p.OrganizationalUnitArn] : []
+    ),
+    public: list.some((p) => p.Group === 'all')
+  }
+}
+
+function toList(perms: LaunchPermissions): LaunchPermission[] {
+  return [
+    ...perms.accounts.map((UserId) => ({ UserId })),
+    ...perms.organizations.map((OrganizationArn) => ({ OrganizationArn })),
+    ...perms.organizationalUnits.map((OrganizationalUnitArn) => ({ OrganizationalUnitArn })),
+    ...(perms.public ? [{ Group: 'all' as const }] : [])
+  ]
+}
+
+const minus = (a: string[], b: string[]): string[] => a.filter((x) => !b.includes(x))
+
+export interface ShareChange {
+  add: LaunchPermission[]
+  remove: LaunchPermission[]
+  after: LaunchPermissions
+}
+
+/** What to send so `current` becomes what `spec` asks for. */
+export function planShareChange(current: LaunchPermissions, spec: ShareSpec): ShareChange {
+  const add: LaunchPermissions = {
+    accounts: minus(spec.accounts, current.accounts),
+    organizations: minus(spec.organizations, current.organizations),
+    organizationalUnits: minus(spec.organizationalUnits, current.organizationalUnits),
+    public: spec.public && !current.public
+  }
+  const remove: LaunchPermissions =
+    spec.mode === 'exact'
+      ? {
+          accounts: minus(current.accounts, spec.accounts),
+          organizations: minus(current.organizations, spec.organizations),
+          organizationalUnits: minus(current.organizationalUnits, spec.organizationalUnits),
+          public: current.public && !spec.public
+        }
+      : { accounts: [], organizations: [], organizationalUnits: [], public: false }
+  const after: LaunchPermissions = {
+    accounts: [...minus(current.accounts, remove.accounts), ...add.accounts],
+    organizations: [...minus(current.organizations, remove.organizations), ...add.organizations],
+    organizationalUnits: [
+      ...minus(current.organizationalUnits, remove.organizationalUnits),
+      ...add.organizationalUnits
+    ],
+    public: (current.public && !remove.public) || add.public
+  }
+  return { add: toList(add), remove: toList(remove), after }
+}
+
+export function entityCount(perms: LaunchPermissions): number {
+  return perms.accounts.length + perms.organizations.length + perms.organizationalUnits.length
+}
+
+export async function readLaunchPermissions(
+  ec2: EC2Client,
+  imageId: string
+): Promise<LaunchPermissions> {
+  const { LaunchPermissions = [] } = await ec2.send(
+    new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' })
+  )
+  return toLaunchPermissions(LaunchPermissions)
+}
+
+export interface ShareTarget {
+  imageId: string
+  region: string
+  /** Snapshot IDs that get createVolumePermission. */
+  snapshotIds: string[]
+}
+
+/**
+ * Brings the AMI's launch permissions to `spec` in ONE ModifyImageAttribute (Add and Remove
+ * together), then grants createVolumePermission on each snapshot. Returns the permissions after
+ * the change, derived from the before-state rather than re-read.
+ */
+export async function shareImage(
+  ctx: RunContext,
+  ec2: EC2Client,
+  target: ShareTarget,
+  spec: ShareSpec
+): Promise<LaunchPermissions> {
+  const current = await readLaunchPermissions(ec2, target.imageId)
+  const change = planShareChange(current, spec)
+  if (entityCount(change.after) > MAX_SHARING_ENTITIES) {
+    throw new Error(
+      `Cannot share ${target.imageId} in ${target.region} with ${entityCount(change.after)} accounts, organizations and OUs: AWS allows at most ${MAX_SHARING_ENTITIES} per AMI per region. Share with organizations or OUs instead of many accounts.`
+    )
+  }
+  if (change.add.length + change.remove.length > 0) {
+    await ec2.send(
+      new ModifyImageAttributeCommand({
+        ImageId: target.imageId,
+        LaunchPermission: {
+          ...(change.add.length ? { Add: change.add } : {}),
+          ...(change.remove.length ? { Remove: change.remove } : {})
+        }
+      })
+    )
+    ctx.log.info(`Shared ${target.imageId} in ${target.region}: ${describeChange(change)}`)
+  }
+  await shareSnapshots(ec2, target.snapshotIds, spec.snapshotAccounts)
+  return change.after
+}
+
+function describeChange(change: ShareChange): string {
+  const text = (list: LaunchPermission[]): string =>
+    list.map((p) => p.UserId ?? p.OrganizationArn ?? p.OrganizationalUnitArn ?? 'public').join(', ')
+  return [
+    change.add.length ? `added ${text(change.add)}` : '',
+    change.remove.length ? `removed ${text(change.remove)}` : ''
+  ]
+    .filter(Boolean)
+    .join('; ')
+}
+
+/** createVolumePermission for `accounts` on each snapshot (adding an existing grant is a no-op). */
+export async function shareSnapshots(
+  ec2: EC2Client,
+  snapshotIds: string[],
+  accounts: string[]
+): Promise<void> {
+  if (accounts.length === 0) return
+  for (const snapshotId of snapshotIds) {
+    for (let i = 0; i < accounts.length; i += SNAPSHOT_BATCH) {
+      await ec2.send(
+        new ModifySnapshotAttributeCommand({
+          SnapshotId: snapshotId,
+          Attribute: 'createVolumePermission',
+          CreateVolumePermission: {
+            Add: accounts.slice(i, i + SNAPSHOT_BATCH).map((UserId) => ({ UserId }))
+          }
+        })
+      )
+    }
+  }
+}
+
+/**
+ * share-public pre-flight for one (account, region): block public access must be off and the
+ * account must hold fewer than 5 public AMIs there (an AMI that is already public needs no slot).
+ */
+export async function checkPublicSharing(
+  ec2: EC2Client,
+  region: string,
+  accountId: string,
+  imageId?: string
+): Promise<Finding[]> {
+  const where = `${region} (account ${accountId})`
+  const state = await ec2.send(new GetImageBlockPublicAccessStateCommand({}))
+  if (state.ImageBlockPublicAccessState === 'block-new-sharing') {
+    const lock =
+      state.ManagedBy === 'declarative-policy'
+        ? ' It is enforced by an AWS Organizations declarative policy, which an administrator must change.'
+        : ''
+    return [
+      error(
+        `share-public: block public access for AMIs is on in ${where} (block-new-sharing), so the AMI cannot be made public.${lock} Turn it off with \`aws ec2 disable-image-block-public-access --region ${region}\` (it takes up to 10 minutes to apply), or set share-public: false.`
+      )
+    ]
+  }
+  const publicIds: string[] = []
+  for await (const page of paginateDescribeImages(
+    { client: ec2 },
+    { Owners: ['self'], Filters: [{ Name: 'is-public', Values: ['true'] }] }
+  )) {
+    for (const image of page.Images ?? []) if (image.ImageId) publicIds.push(image.ImageId)
+  }
+  const others = publicIds.filter((id) => id !== imageId)
+  if (imageId && others.length < publicIds.length) return []
+  if (others.length >= MAX_PUBLIC_IMAGES) {
+    return [
+      error(
+        `share-public: the account already has ${others.length} public AMIs in ${where} (${others.join(', ')}); AWS allows ${MAX_PUBLIC_IMAGES} per region. Make one of them private or deregister it, or set share-public: false.`
+      )
+    ]
+  }
+  return []
+}
