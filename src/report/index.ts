@@ -1,5 +1,37 @@
-// Outputs, job summary, PR comment. Reads Result; never calls AWS. OWNER: report helper (stub).
+// Outputs, job summary, PR comment, and the one notice. Reads Result; never calls AWS.
+// Reporting must never throw: the run's own error, if any, stays the error; a reporting
+// problem becomes a warning.
+import * as core from '@actions/core'
 import type { RunContext } from '../context.js'
 import type { Result } from '../types.js'
+import { buildComment, upsertComment } from './comment.js'
+import { computeOutputs, writeOutputs } from './outputs.js'
+import { buildSummary, writeSummary } from './summary.js'
 
-export async function report(_ctx: RunContext, _result: Result): Promise<void> {}
+export async function report(ctx: RunContext, result: Result): Promise<void> {
+  const { config } = ctx
+  await attempt('the step outputs', () => writeOutputs(computeOutputs(config, result)))
+  await attempt('the job summary', () => writeSummary(buildSummary(config, result)))
+  if (config.comment.enabled) {
+    await attempt('the PR comment', async () => {
+      const url = await upsertComment(config, buildComment(config, result))
+      if (url) core.setOutput('comment-url', url)
+    })
+  }
+  const image = result.image
+  if (!result.error && !config.dryRun && image && !image.planned) {
+    core.notice(`AMI ${image.id} (${image.name}) is available in ${image.region}.`, {
+      title: 'AMI ready'
+    })
+  }
+}
+
+async function attempt(what: string, write: () => unknown): Promise<void> {
+  try {
+    await write()
+  } catch (error) {
+    core.warning(
+      `Could not write ${what}: ${error instanceof Error ? error.message : String(error)}`
+    )
+  }
+}

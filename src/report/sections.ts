@@ -1,0 +1,298 @@
+// Sections of the report, shared by the job summary and the PR comment. Each returns Markdown
+// blocks (paragraphs, tables, lists); untrusted strings are escaped here, at the point of use.
+import type { Config } from '../config.js'
+import type {
+  ExecutionReport,
+  FleetMember,
+  LaunchPermissions,
+  PlanItem,
+  PruneReport,
+  Result
+} from '../types.js'
+import { amiLink, between, date, duration, gib, monthlyCost, runUrl } from './format.js'
+import { cell, codeBlock, link, list, table, text } from './markdown.js'
+
+/** The first line of the error, for headlines; the whole message goes in failureSection. */
+export function headline(result: Result, level: string): string {
+  if (result.error) return `${level} ❌ Failed: ${text(firstLine(result.error))}`
+  if (result.plan) return `${level} 🧪 Dry run: plan`
+  const image = result.image
+  if (!image) return `${level} ✅ Done`
+  return `${level} ✅ AMI ${amiLink(image.region, image.id)}: ${text(image.name)}`
+}
+
+/** One paragraph: where, from what, how long, and the dry-run verdict. */
+export function lead(config: Config, result: Result): string {
+  const parts: string[] = []
+  const image = result.image
+  if (image && !image.planned) {
+    const how = image.reused
+      ? 'reused (if-exists: reuse)'
+      : {
+          automation: 'built by a runbook',
+          instance: 'created from an instance',
+          existing: 'adopted'
+        }[image.source]
+    parts.push(`${cell(image.id)} in ${cell(image.region)}, ${how}, owner ${cell(image.ownerId)}.`)
+    if (image.buildMs !== undefined) parts.push(`Build: ${duration(image.buildMs)}.`)
+  }
+  if (result.plan) {
+    const problems = result.plan.filter((p) => p.problem).length
+    parts.push(
+      problems === 0
+        ? 'Nothing was changed. The read-only checks found no problem.'
+        : `Nothing was changed. **${problems} problem${problems === 1 ? '' : 's'}** the real run would hit (marked ⚠️ below).`
+    )
+  }
+  parts.push(
+    `Region ${cell(config.region)}; run time ${duration(between(result.startedAt, result.finishedAt))}.`
+  )
+  return parts.join(' ')
+}
+
+/** Every AMI of this run by account and region (or the build-region AMI alone). */
+export function fleetTable(result: Result, compact: boolean): string {
+  const members = fleetMembers(result)
+  if (members.length === 0) return ''
+  const headers = compact
+    ? ['Account', 'Region', 'AMI', 'State', 'Shared with', 'Deprecation']
+    : [
+        'Account',
+        'Region',
+        'AMI',
+        'State',
+        'Copy duration',
+        'Shared with',
+        'Deprecation',
+        'Protected'
+      ]
+  const rows = members.map((m) => {
+    const state = [m.state, m.role === 'source' ? 'source' : '', m.reused ? 'reused' : '']
+      .filter(Boolean)
+      .join(', ')
+    const row = [cell(m.accountId), cell(m.region), amiLink(m.region, m.imageId), cell(state)]
+    if (!compact) row.push(m.role === 'copy' ? duration(m.durationMs) : '—')
+    row.push(sharedSummary(m.sharedWith), date(m.deprecateAt))
+    if (!compact) row.push(m.protected === undefined ? '—' : m.protected ? 'yes' : 'no')
+    return row
+  })
+  return `### AMIs by account and region\n\n${table(headers, rows)}`
+}
+
+/** The launch permissions of the build-region AMI (or, in a dry run, what would be granted). */
+export function permissionsSection(config: Config, result: Result): string {
+  const source = fleetMembers(result).find((m) => m.role === 'source')
+  const planned = Boolean(result.plan) && !source?.sharedWith
+  const perms: LaunchPermissions = source?.sharedWith ?? {
+    accounts: planned ? config.share.accounts : [],
+    organizations: planned ? config.share.organizations : [],
+    organizationalUnits: planned ? config.share.organizationalUnits : [],
+    public: planned ? config.share.public : false
+  }
+  const title = planned ? '### Launch permissions (would grant)' : '### Launch permissions'
+  const rows: string[][] = [
+    ...perms.accounts.map((id) => ['Account', cell(id)]),
+    ...perms.organizations.map((id) => ['Organization', cell(id)]),
+    ...perms.organizationalUnits.map((id) => ['Organizational unit', cell(id)])
+  ]
+  if (perms.public) rows.push(['Public', 'everyone'])
+  if (rows.length === 0) return `${title}\n\nNot shared: only the owner account can launch it.`
+  const snapshots = config.share.snapshots
+    ? '\n\nThe listed accounts may also create volumes from its snapshots (`share-snapshots`).'
+    : ''
+  return `${title}\n\n${table(['Granted to', 'ID'], rows)}${snapshots}`
+}
+
+/** The runbook execution and its steps with status and duration. */
+export function runbookSection(execution: ExecutionReport | undefined): string {
+  if (!execution) return ''
+  const intro =
+    `### Runbook\n\n${cell(execution.document)}, execution ${cell(execution.id)}: ` +
+    `**${cell(execution.status)}** in ${duration(between(execution.startTime, execution.endTime))}.`
+  if (execution.steps.length === 0) return intro
+  const rows = execution.steps.map((step) => [
+    cell(step.name),
+    cell(step.action),
+    cell(step.status),
+    duration(between(step.startTime, step.endTime)),
+    cell([step.failureMessage, step.failureDetails].filter(Boolean).join(' — '))
+  ])
+  return `${intro}\n\n${table(['Step', 'Action', 'Status', 'Duration', 'Failure'], rows)}`
+}
+
+/** Copies: how many, how long the slowest took, and every copy that did not finish. */
+export function copiesSection(result: Result): string {
+  const copies = fleetMembers(result).filter((m) => m.role === 'copy')
+  if (copies.length === 0) return ''
+  const by = (state: FleetMember['state']): number => copies.filter((c) => c.state === state).length
+  const counts = (['available', 'pending', 'failed', 'planned'] as const)
+    .map((state) => [by(state), state] as const)
+    .filter(([n]) => n > 0)
+    .map(([n, state]) => `${n} ${state}`)
+  const timed = copies.filter((c) => c.durationMs !== undefined)
+  const slowest = timed.sort((a, b) => b.durationMs! - a.durationMs!)[0]
+  let out =
+    `### Copies\n\n${copies.length} cop${copies.length === 1 ? 'y' : 'ies'}: ${counts.join(', ')}.` +
+    (slowest
+      ? ` Slowest: ${duration(slowest.durationMs)} (${cell(slowest.region)}, account ${cell(slowest.accountId)}).`
+      : '')
+  const unfinished = copies.filter((c) => c.state === 'failed' || c.state === 'pending' || c.error)
+  if (unfinished.length > 0) {
+    const rows = unfinished.map((c) => [
+      cell(c.accountId),
+      cell(c.region),
+      amiLink(c.region, c.imageId),
+      cell(c.state),
+      duration(c.durationMs),
+      cell(c.error)
+    ])
+    out += `\n\n${table(['Account', 'Region', 'AMI', 'State', 'Duration', 'Reason'], rows)}`
+  }
+  return out
+}
+
+/** Pruned (or would-be pruned) and skipped versions with reasons, and the storage they hold. */
+export function pruneSection(
+  prune: PruneReport | undefined,
+  compact: boolean,
+  wholeRunDry = false
+): string {
+  if (!prune) return ''
+  const dryRun = prune.dryRun || wholeRunDry
+  const verb = dryRun ? 'Would prune' : 'Pruned'
+  const blocks: string[] = [`### Pruning${dryRun ? ' (dry run: nothing deleted)' : ''}`]
+  const storage =
+    `${dryRun ? 'Would free' : 'Freed'} ${gib(prune.freedGiB)} of snapshots ` +
+    `(≈ ${monthlyCost(prune.freedGiB)}); ${gib(prune.keptGiB)} kept (≈ ${monthlyCost(prune.keptGiB)}). ` +
+    `Estimate at $0.05 per GB-month for standard snapshot storage; snapshots are incremental, so the ` +
+    `real figure is usually lower.`
+  const where = prune.examined.map((e) => `${e.accountId}/${e.region}`)
+  blocks.push(
+    `${verb} ${prune.pruned.length} version${prune.pruned.length === 1 ? '' : 's'}, ` +
+      `skipped ${prune.skipped.length}, kept ${prune.kept.length} ` +
+      `in ${where.length} account/region pair${where.length === 1 ? '' : 's'}. ${storage}`
+  )
+  if (prune.pruned.length > 0) {
+    const rows = prune.pruned.map((v) => {
+      const row = [cell(v.accountId), cell(v.region), amiLink(v.region, v.imageId), cell(v.name)]
+      if (!compact) {
+        row.push(date(v.creationDate))
+        row.push(
+          cell(
+            v.snapshots
+              .map((s) =>
+                dryRun
+                  ? `${s.id} (${s.sizeGiB} GiB)`
+                  : `${s.id} (${s.sizeGiB} GiB) ${s.deleted ? 'deleted' : `kept${s.reason ? `: ${s.reason}` : ''}`}`
+              )
+              .join('; ')
+          )
+        )
+      }
+      row.push(dryRun ? 'would prune' : 'pruned')
+      return row
+    })
+    const headers = compact
+      ? ['Account', 'Region', 'AMI', 'Name', 'Result']
+      : ['Account', 'Region', 'AMI', 'Name', 'Created', 'Snapshots', 'Result']
+    blocks.push(table(headers, rows))
+  }
+  if (prune.skipped.length > 0) {
+    const rows = prune.skipped.map((v) => [
+      cell(v.accountId),
+      cell(v.region),
+      amiLink(v.region, v.imageId),
+      cell(v.name),
+      cell(v.reason)
+    ])
+    blocks.push(`Skipped:\n\n${table(['Account', 'Region', 'AMI', 'Name', 'Reason'], rows)}`)
+  }
+  return blocks.join('\n\n')
+}
+
+const PHASES: PlanItem['phase'][] = ['check', 'build', 'share', 'copy', 'lifecycle', 'prune']
+const PHASE_TITLES: Record<PlanItem['phase'], string> = {
+  check: 'Checks',
+  build: 'Build',
+  share: 'Share',
+  copy: 'Copy',
+  lifecycle: 'Lifecycle',
+  prune: 'Prune'
+}
+
+/** Dry run: what would happen, by phase, with the problems first and marked. */
+export function planSection(plan: PlanItem[] | undefined): string {
+  if (!plan) return ''
+  if (plan.length === 0) return '### Plan\n\nNothing to do.'
+  const blocks = ['### Plan']
+  for (const phase of PHASES) {
+    const items = plan.filter((p) => p.phase === phase)
+    if (items.length === 0) continue
+    const ordered = [...items.filter((p) => p.problem), ...items.filter((p) => !p.problem)]
+    blocks.push(
+      `**${PHASE_TITLES[phase]}**\n\n` +
+        list(ordered.map((p) => (p.problem ? `⚠️ **Problem:** ${text(p.text)}` : text(p.text))))
+    )
+  }
+  return blocks.join('\n\n')
+}
+
+export function warningsSection(warnings: string[]): string {
+  if (warnings.length === 0) return ''
+  return `### Warnings\n\n${list(warnings.map((w) => `⚠️ ${text(w)}`))}`
+}
+
+/** On failure: the whole message, verbatim in a code block (it may span lines or hold a table). */
+export function failureSection(result: Result): string {
+  if (!result.error) return ''
+  return `### What failed\n\n${codeBlock(result.error)}`
+}
+
+export function runLink(env: NodeJS.ProcessEnv = process.env): string {
+  const url = runUrl(env)
+  return url ? `${link('Workflow run', url)} · ami-share-action` : 'ami-share-action'
+}
+
+/** The fleet, or a single row for the build-region AMI when distribution never reported. */
+export function fleetMembers(result: Result): FleetMember[] {
+  const members = result.fleet?.members ?? []
+  if (members.length > 0) {
+    return [
+      ...members.filter((m) => m.role === 'source'),
+      ...members.filter((m) => m.role !== 'source')
+    ]
+  }
+  const image = result.image
+  if (!image) return []
+  return [
+    {
+      accountId: image.ownerId || image.accountId,
+      region: image.region,
+      imageId: image.planned ? undefined : image.id,
+      name: image.name,
+      role: 'source',
+      state: image.planned ? 'planned' : 'available',
+      reused: image.reused,
+      snapshots: image.snapshots
+    }
+  ]
+}
+
+function sharedSummary(perms: LaunchPermissions | undefined): string {
+  if (!perms) return '—'
+  const parts: string[] = []
+  const few = (ids: string[], noun: string): void => {
+    if (ids.length === 0) return
+    parts.push(ids.length <= 3 ? ids.map(cell).join(', ') : `${ids.length} ${noun}`)
+  }
+  few(perms.accounts, 'accounts')
+  few(perms.organizations, 'organizations')
+  few(perms.organizationalUnits, 'OUs')
+  if (perms.public) parts.push('public')
+  return parts.length === 0 ? 'not shared' : parts.join('; ')
+}
+
+function firstLine(message: string): string {
+  const line = message.split(/\r?\n/).find((l) => l.trim() !== '') ?? message
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line
+}

@@ -1,0 +1,52 @@
+// The job summary: the complete report on the run page. Always written, also on failure.
+import * as core from '@actions/core'
+import type { Config } from '../config.js'
+import type { Result } from '../types.js'
+import { joinWithin } from './markdown.js'
+import {
+  copiesSection,
+  failureSection,
+  fleetTable,
+  headline,
+  lead,
+  permissionsSection,
+  planSection,
+  pruneSection,
+  runbookSection,
+  runLink,
+  warningsSection
+} from './sections.js'
+
+/** GitHub rejects a step summary over 1 MiB; stay under it with room for the note. */
+export const SUMMARY_LIMIT_BYTES = 1024 * 1024 - 1024
+
+const byteLength = (s: string): number => Buffer.byteLength(s, 'utf8')
+
+export function buildSummary(
+  config: Config,
+  result: Result,
+  env: NodeJS.ProcessEnv = process.env,
+  limit = SUMMARY_LIMIT_BYTES
+): string {
+  const blocks = [
+    headline(result, '##'),
+    lead(config, result),
+    failureSection(result),
+    planSection(result.plan),
+    fleetTable(result, false),
+    permissionsSection(config, result),
+    runbookSection(result.image?.execution),
+    copiesSection(result),
+    pruneSection(result.prune, false, Boolean(result.plan)),
+    warningsSection(result.warnings),
+    runLink(env)
+  ]
+  const note =
+    `_The summary was cut to stay under GitHub's 1 MiB limit; the step outputs and the log ` +
+    `hold the complete data._ ${runLink(env)}`
+  return joinWithin(blocks, limit, byteLength, note).markdown + '\n'
+}
+
+export async function writeSummary(markdown: string): Promise<void> {
+  await core.summary.addRaw(markdown).write()
+}
