@@ -1,11 +1,383 @@
-// Retire old versions of the family. OWNER: prune helper (stub).
+// Retire old versions of the family in every (account, region) the family lives in: list, decide
+// (prune/select.ts, pure), check references, deregister with snapshots, report.
+//
+// Failure policy: one version that cannot be deregistered (or one scope that cannot be listed)
+// does not stop the others. Once every scope is done, the report is complete and the step fails
+// with a PartialFailure that carries it, so the summary still shows what was pruned.
+import type { EC2Client } from '@aws-sdk/client-ec2'
+import { describeError } from './aws/errors.js'
+import { InputError, type CopyAccount } from './config.js'
 import type { RunContext } from './context.js'
-import type { Fleet, Image, PruneReport } from './types.js'
+import { listFamilyImages } from './prune/candidates.js'
+import {
+  AlreadyGone,
+  deregisterVersion,
+  predictOutcomes,
+  type SnapshotOutcome
+} from './prune/deregister.js'
+import { createPacer, DEREGISTER_PACE, DESCRIBE_PACE } from './prune/pacer.js'
+import { mapBounded } from './prune/pool.js'
+import { findImageReferences } from './prune/references.js'
+import {
+  FAMILY_TAG,
+  selectVersions,
+  type Candidate,
+  type Decision,
+  type SelectOptions
+} from './prune/select.js'
+import { uniqueGiB, type SnapshotSize } from './prune/storage.js'
+import {
+  PartialFailure,
+  type Fleet,
+  type Image,
+  type PrunedVersion,
+  type PruneReport,
+  type SkippedVersion
+} from './types.js'
+
+/** DeregisterImage calls in flight per (account, region); the pacer sets the rate. */
+export const PRUNE_CONCURRENCY = 4
+
+interface PruneScope {
+  accountId: string
+  region: string
+  /** Undefined for the build account. */
+  account?: CopyAccount
+}
+
+interface ScopeOutcome {
+  scope: PruneScope
+  listed: boolean
+  decisions: Decision[]
+  pruned: PrunedVersion[]
+  /** Versions chosen for pruning that did not go (failure, already gone, cancelled). */
+  notPruned: { decision: Decision; reason: string; failed: boolean }[]
+  failures: string[]
+}
 
 export async function prune(
-  _ctx: RunContext,
-  _image: Image,
-  _fleet: Fleet
+  ctx: RunContext,
+  image: Image,
+  fleet: Fleet
 ): Promise<PruneReport | undefined> {
-  return undefined
+  const settings = ctx.config.prune
+  if (!settings) return undefined
+  const family = ctx.config.family
+  if (!family) {
+    throw new InputError(
+      'family',
+      'prune-keep needs `family`: pruning only touches versions of one family.'
+    )
+  }
+  const dryRun = ctx.config.dryRun || settings.dryRun
+  const thisRun = thisRunIds(image, fleet)
+  const options: SelectOptions = {
+    family,
+    keep: settings.keep,
+    olderThanMs: settings.olderThanMs,
+    skipInUse: settings.skipInUse,
+    now: ctx.now(),
+    thisRun
+  }
+  const scopes = await pruneScopes(ctx, image)
+  const outcomes = await Promise.all(
+    scopes.map((scope) => pruneScope(ctx, scope, { image, fleet, options, dryRun }))
+  )
+  const report = buildReport(outcomes, dryRun)
+  if (ctx.config.dryRun) ctx.plan.push(...planItems(report, outcomes))
+  const failures = outcomes.flatMap((o) => o.failures)
+  if (failures.length > 0) {
+    throw new PartialFailure(
+      `Pruning failed (${failures.length}): ${failures.slice(0, 5).join('; ')}` +
+        (failures.length > 5 ? `; and ${failures.length - 5} more` : '') +
+        '. Everything else was pruned as reported; re-running retries only what is left.',
+      fleet,
+      report
+    )
+  }
+  if (ctx.signal.aborted) {
+    throw new PartialFailure(
+      'Pruning was cancelled; the summary lists what was pruned.',
+      fleet,
+      report
+    )
+  }
+  return report
+}
+
+/** Build account and every copy account, each in the build region and every copy region. */
+async function pruneScopes(ctx: RunContext, image: Image): Promise<PruneScope[]> {
+  const regions = [...new Set([ctx.config.region, ...ctx.config.copy.regions])]
+  const buildAccount = image.accountId || (await ctx.clients.buildAccountId())
+  const scopes: PruneScope[] = regions.map((region) => ({ accountId: buildAccount, region }))
+  const seen = new Set([buildAccount])
+  for (const account of ctx.config.copy.accounts) {
+    if (seen.has(account.accountId)) continue
+    seen.add(account.accountId)
+    for (const region of regions) scopes.push({ accountId: account.accountId, region, account })
+  }
+  return scopes
+}
+
+/** The image and every fleet member: never pruned, wherever they are. */
+export function thisRunIds(image: Image, fleet: Fleet): Set<string> {
+  const ids = new Set<string>()
+  if (image.id) ids.add(image.id)
+  for (const member of fleet.members) if (member.imageId) ids.add(member.imageId)
+  return ids
+}
+
+/**
+ * This run's AMIs in a scope, as candidates, for those the listing did not return (not yet
+ * visible, or planned in a dry run): they still take their place among the newest `keep`.
+ */
+function thisRunCandidates(
+  ctx: RunContext,
+  scope: PruneScope,
+  image: Image,
+  fleet: Fleet,
+  family: string
+): Candidate[] {
+  const found: Candidate[] = []
+  const add = (
+    imageId: string,
+    name: string,
+    state: string,
+    snapshots: SnapshotSize[],
+    created?: Date
+  ): void => {
+    if (found.some((c) => c.imageId === imageId)) return
+    found.push({
+      accountId: scope.accountId,
+      region: scope.region,
+      imageId,
+      name,
+      ownerId: scope.accountId,
+      state,
+      creationDate: created ?? ctx.now(),
+      tags: { [FAMILY_TAG]: family },
+      snapshots: snapshots.map(({ id, sizeGiB }) => ({ id, sizeGiB }))
+    })
+  }
+  if (image.id && image.accountId === scope.accountId && image.region === scope.region) {
+    add(
+      image.id,
+      image.name,
+      image.planned ? 'planned' : 'available',
+      image.snapshots,
+      image.creationDate
+    )
+  }
+  for (const m of fleet.members) {
+    if (m.imageId && m.accountId === scope.accountId && m.region === scope.region) {
+      add(m.imageId, m.name, m.state, m.snapshots)
+    }
+  }
+  return found
+}
+
+async function pruneScope(
+  ctx: RunContext,
+  scope: PruneScope,
+  run: { image: Image; fleet: Fleet; options: SelectOptions; dryRun: boolean }
+): Promise<ScopeOutcome> {
+  const where = `${scope.accountId}/${scope.region}`
+  const outcome: ScopeOutcome = {
+    scope,
+    listed: false,
+    decisions: [],
+    pruned: [],
+    notPruned: [],
+    failures: []
+  }
+  const ec2 = ctx.clients.ec2(scope.region, scope.account)
+  const pace = (rate: { capacity: number; refillPerSecond: number }): (() => Promise<void>) =>
+    createPacer({ ...rate, now: () => ctx.now().getTime(), sleep: (ms) => ctx.sleep(ms) })
+
+  let candidates: Candidate[]
+  try {
+    candidates = await listFamilyImages(ec2, scope, run.options.family)
+  } catch (error) {
+    outcome.failures.push(`listing the family in ${where} failed: ${describeError(error)}`)
+    return outcome
+  }
+  outcome.listed = true
+  const listedIds = new Set(candidates.map((c) => c.imageId))
+  for (const c of thisRunCandidates(ctx, scope, run.image, run.fleet, run.options.family)) {
+    if (!listedIds.has(c.imageId)) candidates.push(c)
+  }
+
+  if (run.options.skipInUse) {
+    // Only versions that every other rule would let go need the (paced, batched) reference check.
+    const eligible = selectVersions(candidates, { ...run.options, skipInUse: false })
+      .filter((d) => d.verdict === 'prune')
+      .map((d) => d.candidate.imageId)
+    if (eligible.length > 0) {
+      try {
+        const uses = await findImageReferences(ec2, eligible, pace(DESCRIBE_PACE))
+        candidates = candidates.map((c) =>
+          uses.has(c.imageId) ? { ...c, references: uses.get(c.imageId) } : c
+        )
+      } catch (error) {
+        ctx.warn(
+          `Prune in ${where}: DescribeImageReferences failed, so no version there is pruned ` +
+            `(prune-skip-in-use is on): ${describeError(error)}`
+        )
+      }
+    }
+  }
+
+  outcome.decisions = selectVersions(candidates, run.options)
+  const chosen = outcome.decisions.filter((d) => d.verdict === 'prune')
+  if (run.dryRun) {
+    const remaining = outcome.decisions.filter((d) => d.verdict !== 'prune').map((d) => d.candidate)
+    const predicted = predictOutcomes(
+      chosen.map((d) => d.candidate),
+      remaining
+    )
+    for (const d of chosen)
+      outcome.pruned.push(prunedVersion(d.candidate, predicted.get(d.candidate.imageId) ?? []))
+  } else {
+    await deregisterAll(ctx, ec2, chosen, outcome, pace(DEREGISTER_PACE))
+  }
+  ctx.log.info(
+    `Prune ${where}: ${chosen.length} ${run.dryRun ? 'would be deregistered' : 'chosen'}, ` +
+      `${outcome.decisions.filter((d) => d.verdict === 'keep').length} kept, ` +
+      `${outcome.decisions.filter((d) => d.verdict === 'skip').length} skipped`
+  )
+  return outcome
+}
+
+async function deregisterAll(
+  ctx: RunContext,
+  ec2: EC2Client,
+  chosen: Decision[],
+  outcome: ScopeOutcome,
+  pace: () => Promise<void>
+): Promise<void> {
+  const where = `${outcome.scope.accountId}/${outcome.scope.region}`
+  const results = await mapBounded(chosen, PRUNE_CONCURRENCY, async (decision) => {
+    if (ctx.signal.aborted) throw new Cancelled()
+    await pace()
+    if (ctx.signal.aborted) throw new Cancelled()
+    return deregisterVersion(ec2, decision.candidate)
+  })
+  results.forEach((result, index) => {
+    const decision = chosen[index]
+    const id = decision.candidate.imageId
+    if (result.ok) {
+      outcome.pruned.push(prunedVersion(decision.candidate, result.value))
+      return
+    }
+    if (result.error instanceof AlreadyGone) {
+      outcome.notPruned.push({
+        decision,
+        reason: `already deregistered (${result.error.code}), probably by a concurrent run`,
+        failed: false
+      })
+    } else if (result.error instanceof Cancelled || ctx.signal.aborted) {
+      outcome.notPruned.push({
+        decision,
+        reason: 'not pruned: the job was cancelled',
+        failed: false
+      })
+    } else {
+      const message = describeError(result.error)
+      outcome.notPruned.push({
+        decision,
+        reason: `DeregisterImage failed: ${message}`,
+        failed: true
+      })
+      outcome.failures.push(`${id} in ${where}: ${message}`)
+    }
+  })
+}
+
+class Cancelled extends Error {}
+
+function prunedVersion(candidate: Candidate, snapshots: SnapshotOutcome[]): PrunedVersion {
+  return {
+    accountId: candidate.accountId,
+    region: candidate.region,
+    imageId: candidate.imageId,
+    name: candidate.name,
+    creationDate: candidate.creationDate,
+    snapshots
+  }
+}
+
+function buildReport(outcomes: ScopeOutcome[], dryRun: boolean): PruneReport {
+  const report: PruneReport = {
+    dryRun,
+    examined: [],
+    pruned: [],
+    skipped: [],
+    kept: [],
+    freedGiB: 0,
+    keptGiB: 0
+  }
+  const stillStored: SnapshotSize[] = []
+  const freed: SnapshotSize[] = []
+  const skippedVersion = (c: Candidate, reason: string): SkippedVersion => ({
+    accountId: c.accountId,
+    region: c.region,
+    imageId: c.imageId,
+    name: c.name,
+    creationDate: c.creationDate,
+    reason
+  })
+  for (const outcome of outcomes) {
+    if (outcome.listed)
+      report.examined.push({ accountId: outcome.scope.accountId, region: outcome.scope.region })
+    for (const d of outcome.decisions) {
+      const c = d.candidate
+      if (d.verdict === 'keep')
+        report.kept.push({ accountId: c.accountId, region: c.region, imageId: c.imageId })
+      if (d.verdict === 'skip') report.skipped.push(skippedVersion(c, d.reason))
+      if (d.familyVersion && d.verdict !== 'prune') stillStored.push(...c.snapshots)
+    }
+    for (const { decision, reason } of outcome.notPruned) {
+      report.skipped.push(skippedVersion(decision.candidate, reason))
+      stillStored.push(...decision.candidate.snapshots)
+    }
+    for (const version of outcome.pruned) {
+      report.pruned.push(version)
+      for (const s of version.snapshots) (s.deleted ? freed : stillStored).push(s)
+    }
+  }
+  const freedIds = new Set(freed.map((s) => s.id))
+  report.freedGiB = uniqueGiB(freed)
+  report.keptGiB = uniqueGiB(stillStored.filter((s) => !freedIds.has(s.id)))
+  return report
+}
+
+function planItems(
+  report: PruneReport,
+  outcomes: ScopeOutcome[]
+): { phase: 'prune'; text: string }[] {
+  const items = report.pruned.map((v) => {
+    const snapshots = v.snapshots
+      .map(
+        (s) =>
+          `${s.id} (${s.sizeGiB} GiB${s.deleted ? '' : `, kept: ${s.reason ?? 'not deleted'}`})`
+      )
+      .join(', ')
+    return {
+      phase: 'prune' as const,
+      text:
+        `Would deregister ${v.imageId} (${v.name}) in ${v.accountId}/${v.region}` +
+        (snapshots ? ` and delete its snapshots ${snapshots}` : '')
+    }
+  })
+  for (const outcome of outcomes) {
+    if (!outcome.listed) continue
+    const prunes = outcome.pruned.length
+    if (prunes === 0) {
+      items.push({
+        phase: 'prune',
+        text: `Nothing to prune in ${outcome.scope.accountId}/${outcome.scope.region}`
+      })
+    }
+  }
+  return items
 }

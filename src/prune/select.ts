@@ -1,0 +1,196 @@
+// The pruning decision, as a pure function of facts: which versions of a family to deregister,
+// which to keep and which to skip (with the reason). No AWS here, so every safety rule can be
+// property-tested against random fleets.
+import type { SnapshotSize } from './storage.js'
+
+export const FAMILY_TAG = 'ami-share-action:family'
+export const KEEP_TAG = 'ami-share-action:keep'
+
+/** A resource that still uses an image (DescribeImageReferences). */
+export interface ImageUse {
+  arn: string
+  resourceType: string
+}
+
+/** What the listing (or this run's fleet) says about one AMI in one (account, region). */
+export interface Candidate {
+  /** The account whose images were listed (the scope), not necessarily the owner. */
+  accountId: string
+  region: string
+  imageId: string
+  name: string
+  ownerId?: string
+  /** EC2 image state: available, pending, failed, disabled, deregistered, … */
+  state?: string
+  creationDate?: Date
+  tags: Record<string, string>
+  /** DescribeImages `DeregistrationProtection`: `disabled`, `enabled`, `enabled-with-cooldown`, `disabled-until …`. */
+  deregistrationProtection?: string
+  snapshots: SnapshotSize[]
+  /** Resources that reference it; undefined means "not checked". */
+  references?: ImageUse[]
+}
+
+export interface SelectOptions {
+  family: string
+  keep: number
+  olderThanMs?: number
+  skipInUse: boolean
+  now: Date
+  /** Every AMI this run produced or adopted (the image and every fleet member). */
+  thisRun: ReadonlySet<string>
+}
+
+export type Verdict =
+  /** Deregister it and its snapshots. */
+  | 'prune'
+  /** Retained by the retention policy: this run, newest `keep`, or not old enough. */
+  | 'keep'
+  /** Would be old enough to go, but a safety rule holds it (reason says which). */
+  | 'skip'
+  /** Not a version at all (already deregistered): not reported. */
+  | 'ignore'
+
+export interface Decision {
+  candidate: Candidate
+  verdict: Verdict
+  reason: string
+  /** Counts as a version of the family (for keep ranking and kept storage). */
+  familyVersion: boolean
+}
+
+/** States of a finished version: these take part in the newest-`keep` ranking. */
+const VERSION_STATES = new Set(['available', 'disabled'])
+/** In flight: most likely a concurrent run building or copying it. */
+const IN_FLIGHT_STATES = new Set(['pending', 'transient'])
+
+export function scopeKey(accountId: string, region: string): string {
+  return `${accountId}/${region}`
+}
+
+/** A value other than plain `disabled` means protected now or in a cooldown: never deregister. */
+export function isProtected(value: string | undefined): boolean {
+  const v = (value ?? '').trim().toLowerCase()
+  return v !== '' && v !== 'disabled'
+}
+
+export function selectVersions(
+  candidates: readonly Candidate[],
+  options: SelectOptions
+): Decision[] {
+  const byScope = new Map<string, Candidate[]>()
+  for (const candidate of candidates) {
+    const key = scopeKey(candidate.accountId, candidate.region)
+    const list = byScope.get(key) ?? []
+    list.push(candidate)
+    byScope.set(key, list)
+  }
+  const decisions: Decision[] = []
+  for (const scoped of byScope.values()) decisions.push(...selectInScope(scoped, options))
+  return decisions
+}
+
+function selectInScope(candidates: Candidate[], options: SelectOptions): Decision[] {
+  const decisions: Decision[] = []
+  const ranked: Candidate[] = []
+  const seen = new Set<string>()
+  for (const candidate of candidates) {
+    if (seen.has(candidate.imageId)) continue // a listing may repeat an image across pages
+    seen.add(candidate.imageId)
+    const early = classify(candidate, options)
+    if (early) decisions.push(early)
+    else ranked.push(candidate)
+  }
+  ranked.sort(newestFirst)
+  ranked.forEach((candidate, index) => {
+    decisions.push(decideVersion(candidate, index, options))
+  })
+  return decisions
+}
+
+/** Rules that hold before ranking: what is not a version of this family in this account. */
+function classify(candidate: Candidate, options: SelectOptions): Decision | undefined {
+  const skip = (reason: string, familyVersion = false): Decision => ({
+    candidate,
+    verdict: 'skip',
+    reason,
+    familyVersion
+  })
+  if (options.thisRun.has(candidate.imageId)) return undefined // ranked, and always kept
+  if (candidate.ownerId !== candidate.accountId) {
+    return skip(`owned by ${candidate.ownerId ?? 'an unknown account'}, not ${candidate.accountId}`)
+  }
+  const family = candidate.tags[FAMILY_TAG]
+  if (family !== options.family) {
+    return skip(
+      family === undefined
+        ? `no ${FAMILY_TAG} tag`
+        : `${FAMILY_TAG} is "${family}", not "${options.family}"`
+    )
+  }
+  const state = candidate.state ?? 'unknown'
+  if (state === 'deregistered') {
+    return { candidate, verdict: 'ignore', reason: 'already deregistered', familyVersion: false }
+  }
+  if (IN_FLIGHT_STATES.has(state)) {
+    return skip(`state ${state}: probably being built or copied by a concurrent run`, true)
+  }
+  if (!VERSION_STATES.has(state)) {
+    return skip(`state ${state}: not a finished version; inspect and deregister it by hand`, true)
+  }
+  return undefined
+}
+
+/** `index` is the candidate's place among the scope's versions, newest first. */
+function decideVersion(candidate: Candidate, index: number, options: SelectOptions): Decision {
+  const decide = (verdict: Verdict, reason: string): Decision => ({
+    candidate,
+    verdict,
+    reason,
+    familyVersion: true
+  })
+  if (options.thisRun.has(candidate.imageId))
+    return decide('keep', 'produced or adopted by this run')
+  if (index < options.keep) return decide('keep', `one of the newest ${options.keep}`)
+  if (candidate.tags[KEEP_TAG]?.trim().toLowerCase() === 'true') {
+    return decide('skip', `tagged ${KEEP_TAG}=true`)
+  }
+  if (isProtected(candidate.deregistrationProtection)) {
+    return decide('skip', `deregistration protection is ${candidate.deregistrationProtection}`)
+  }
+  if (options.olderThanMs !== undefined) {
+    const created = candidate.creationDate?.getTime()
+    if (created === undefined || Number.isNaN(created)) {
+      return decide('keep', 'creation date unknown, so not provably older than prune-older-than')
+    }
+    if (options.now.getTime() - created <= options.olderThanMs) {
+      return decide('keep', 'not older than prune-older-than')
+    }
+  }
+  if (options.skipInUse) {
+    if (!candidate.references) return decide('skip', 'in-use check did not run')
+    if (candidate.references.length > 0)
+      return decide('skip', `in use by ${describeUses(candidate.references)}`)
+  }
+  return decide('prune', `older than the newest ${options.keep}`)
+}
+
+/** Newest first by CreationDate; unknown dates rank as newest (never pruned for lack of a date). */
+function newestFirst(a: Candidate, b: Candidate): number {
+  const ta = dateValue(a)
+  const tb = dateValue(b)
+  if (ta !== tb) return tb - ta
+  return a.imageId < b.imageId ? 1 : a.imageId > b.imageId ? -1 : 0
+}
+
+function dateValue(candidate: Candidate): number {
+  const t = candidate.creationDate?.getTime()
+  return t === undefined || Number.isNaN(t) ? Number.POSITIVE_INFINITY : t
+}
+
+/** "ec2:Instance arn:…, ec2:LaunchTemplate arn:… (+3 more)": short enough for a summary row. */
+export function describeUses(uses: readonly ImageUse[], limit = 3): string {
+  const shown = uses.slice(0, limit).map((use) => `${use.resourceType} ${use.arn}`)
+  const more = uses.length > limit ? ` (+${uses.length - limit} more)` : ''
+  return shown.join(', ') + more
+}
