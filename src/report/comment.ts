@@ -14,6 +14,7 @@ import {
   planSection,
   pruneSection,
   runLink,
+  tagsSection,
   warningsSection
 } from './sections.js'
 
@@ -44,6 +45,7 @@ export function buildComment(
     planSection(result.plan),
     fleetTable(result, true),
     permissionsSection(config, result),
+    tagsSection(config),
     pruneSection(result.prune, true, Boolean(result.plan)),
     warningsSection(result.warnings),
     runLink(env)

@@ -34,6 +34,7 @@ export function lead(config: Config, result: Result): string {
           existing: 'adopted'
         }[image.source]
     parts.push(`${cell(image.id)} in ${cell(image.region)}, ${how}, owner ${cell(image.ownerId)}.`)
+    if (image.description) parts.push(`Description: ${text(image.description)}.`)
     if (image.buildMs !== undefined) parts.push(`Build: ${duration(image.buildMs)}.`)
   }
   if (result.plan) {
@@ -101,6 +102,14 @@ export function permissionsSection(config: Config, result: Result): string {
     ? '\n\nThe listed accounts may also create volumes from its snapshots (`share-snapshots`).'
     : ''
   return `${title}\n\n${table(['Granted to', 'ID'], rows)}${snapshots}`
+}
+
+/** The tags put on every AMI and snapshot produced (user tags and the family tag). */
+export function tagsSection(config: Config): string {
+  const entries = Object.entries(config.tags)
+  if (entries.length === 0) return ''
+  const rows = entries.map(([key, value]) => [cell(key), cell(value)])
+  return `### Tags\n\n${table(['Key', 'Value'], rows)}`
 }
 
 /** The runbook execution and its steps with status and duration. */

@@ -14,6 +14,7 @@ import {
   pruneSection,
   runbookSection,
   runLink,
+  tagsSection,
   warningsSection
 } from './sections.js'
 
@@ -35,6 +36,7 @@ export function buildSummary(
     planSection(result.plan),
     fleetTable(result, false),
     permissionsSection(config, result),
+    tagsSection(config),
     runbookSection(result.image?.execution),
     copiesSection(result),
     pruneSection(result.prune, false, Boolean(result.plan)),
