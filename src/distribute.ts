@@ -1,7 +1,157 @@
-// Share, copy, deprecate, protect, SSM parameter: Image -> Fleet. OWNER: distribution helper (stub).
+// Image -> Fleet: pre-flight checks, share the source, copy to every (account, region) with each
+// copy shared and given its lifecycle as it lands, and the source's lifecycle alongside.
+import type { EC2Client } from '@aws-sdk/client-ec2'
+import { describeError } from './aws/errors.js'
 import type { RunContext } from './context.js'
-import type { Fleet, Image } from './types.js'
+import { checkEncryption } from './image/encryption.js'
+import { settleFindings, type Finding } from './image/findings.js'
+import {
+  checkTargets,
+  copyTargets,
+  copyToTargets,
+  formatDuration,
+  nameConflicts,
+  type CopyTarget
+} from './image/copy.js'
+import { planDistribution } from './image/dry-run.js'
+import { applyLifecycle } from './image/lifecycle.js'
+import { mapLimit } from './image/semaphore.js'
+import {
+  checkPublicSharing,
+  copyShareSpec,
+  isEmptySpec,
+  shareImage,
+  sourceShareSpec
+} from './image/share.js'
+import { PartialFailure, type Fleet, type FleetMember, type Image } from './types.js'
 
-export async function distribute(_ctx: RunContext, _image: Image): Promise<Fleet> {
-  throw new Error('not implemented')
+export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> {
+  if (ctx.config.dryRun) return planDistribution(ctx, image)
+  const { config } = ctx
+  const owned = image.ownerId === image.accountId
+  const targets = copyTargets(config, image)
+
+  const [encryption, publicAccess, checks] = await Promise.all([
+    checkEncryption(ctx, image),
+    publicSharingChecks(ctx, image, targets),
+    checkTargets(ctx, image, targets)
+  ])
+  settleFindings(ctx, [...encryption, ...publicAccess, ...nameConflicts(ctx, image, checks)])
+
+  const source = sourceMember(image)
+  const ec2 = ctx.clients.ec2(image.region)
+  if (owned) {
+    // Before any copy: copy-accounts need launch and snapshot permission on the source to copy it.
+    source.sharedWith = await shareImage(
+      ctx,
+      ec2,
+      { imageId: image.id, region: image.region, snapshotIds: image.snapshots.map((s) => s.id) },
+      sourceShareSpec(config, image.ownerId)
+    )
+  } else {
+    ctx.log.info(
+      `Sharing skipped: ${image.id} is owned by account ${image.ownerId}, not by this one`
+    )
+  }
+
+  const onCopyAvailable = async (member: FleetMember, copyEc2: EC2Client): Promise<void> => {
+    const spec = copyShareSpec(config, member.accountId)
+    const snapshotIds = member.snapshots.map((s) => s.id)
+    if (!isEmptySpec(spec)) {
+      member.sharedWith = await shareImage(
+        ctx,
+        copyEc2,
+        { imageId: member.imageId!, region: member.region, snapshotIds },
+        spec
+      )
+    }
+    Object.assign(
+      member,
+      await applyLifecycle(ctx, {
+        imageId: member.imageId!,
+        region: member.region,
+        accountId: member.accountId,
+        ec2: copyEc2,
+        writeSsmParameter: member.accountId === image.accountId
+      })
+    )
+  }
+
+  const [, copies] = await Promise.all([
+    applyLifecycle(ctx, {
+      imageId: image.id,
+      region: image.region,
+      accountId: image.ownerId,
+      ec2,
+      writeSsmParameter: true,
+      notOwned: !owned
+    }).then(
+      (result) => Object.assign(source, result),
+      (e: unknown) => (source.error = describeError(e))
+    ),
+    copyToTargets(ctx, image, checks, onCopyAvailable)
+  ])
+
+  const fleet: Fleet = { members: [source, ...copies] }
+  if (fleet.members.some((m) => m.error)) throw new PartialFailure(failureReport(fleet), fleet)
+  return fleet
+}
+
+function sourceMember(image: Image): FleetMember {
+  return {
+    accountId: image.ownerId,
+    region: image.region,
+    imageId: image.id,
+    name: image.name,
+    role: 'source',
+    state: 'available',
+    reused: image.reused,
+    snapshots: image.snapshots
+  }
+}
+
+/** share-public: block public access and the public-AMI quota, in every (account, region) that gets an AMI. */
+async function publicSharingChecks(
+  ctx: RunContext,
+  image: Image,
+  targets: CopyTarget[]
+): Promise<Finding[]> {
+  if (!ctx.config.share.public) return []
+  const places: (CopyTarget & { imageId?: string })[] = [
+    ...(image.ownerId === image.accountId
+      ? [{ accountId: image.accountId, region: image.region, imageId: image.id }]
+      : []),
+    ...targets
+  ]
+  const results = await mapLimit(places, 8, async (p) => {
+    try {
+      return await checkPublicSharing(
+        ctx.clients.ec2(p.region, p.account),
+        p.region,
+        p.accountId,
+        p.imageId
+      )
+    } catch (e) {
+      // An unreachable copy account is reported by the copy lookup; do not report it twice.
+      if (p.account) return []
+      throw e
+    }
+  })
+  return results.flat()
+}
+
+/** What exists and what failed, one line per (account, region): the run's error message. */
+export function failureReport(fleet: Fleet): string {
+  const failed = fleet.members.filter((m) => m.error)
+  const lines = fleet.members.map((m) => {
+    const what = `${m.role} ${m.accountId} ${m.region} ${m.imageId ?? '-'}`
+    const took = m.durationMs !== undefined ? ` (${formatDuration(m.durationMs)})` : ''
+    if (m.state === 'failed') return `  FAILED  ${what}: ${m.error}`
+    if (m.error) return `  PARTIAL ${what} exists${took}, but: ${m.error}`
+    return `  ok      ${what} ${m.reused ? 'reused' : 'available'}${took}`
+  })
+  return (
+    `Distribution incomplete: ${failed.length} of ${fleet.members.length} AMIs failed; the others exist and were kept.\n` +
+    lines.join('\n')
+  )
 }

@@ -1,0 +1,293 @@
+// Copies of the source AMI per (account, region): tagged at creation, idempotent through a
+// ClientToken derived from the run, bounded by AWS's 20 snapshot copies in flight per
+// destination region, each handed to `onAvailable` (share + lifecycle) as soon as it lands.
+import { createHash } from 'node:crypto'
+import {
+  CopyImageCommand,
+  DeregisterImageCommand,
+  DescribeImagesCommand,
+  type CopyImageCommandInput,
+  type EC2Client,
+  type Image as AwsImage,
+  type Tag
+} from '@aws-sdk/client-ec2'
+import { describeError } from '../aws/errors.js'
+import type { Config, CopyAccount } from '../config.js'
+import type { RunContext } from '../context.js'
+import type { FleetMember, Image } from '../types.js'
+import { findOwnImageByName } from './find.js'
+import { error, type Finding } from './findings.js'
+import { mapLimit, Semaphore } from './semaphore.js'
+import { snapshotsOf, waitForImage } from './wait.js'
+
+/** Tag on every copy: which AMI it was copied from, so a re-run finds and reuses it. */
+export const LINEAGE_TAG = 'ami-share-action:source-image'
+/** Concurrent snapshot copies per destination region: an AWS limit, not adjustable. */
+export const SNAPSHOT_COPIES_PER_REGION = 20
+/** Pre-flight lookups in flight at once (Describe* is throttled per account). */
+const LOOKUP_CONCURRENCY = 8
+
+export interface CopyTarget {
+  /** Undefined: the build account (default credentials). */
+  account?: CopyAccount
+  accountId: string
+  region: string
+}
+
+export const targetLabel = (t: { accountId: string; region: string }): string =>
+  `${t.region} (account ${t.accountId})`
+
+/** Build account: every copy region. Each copy account: the build region and every copy region. */
+export function copyTargets(config: Config, image: Image): CopyTarget[] {
+  const regions = config.copy.regions.filter((r) => r !== image.region)
+  return [
+    ...regions.map((region) => ({ accountId: image.accountId, region })),
+    ...config.copy.accounts.flatMap((account) =>
+      [image.region, ...regions].map((region) => ({
+        account,
+        accountId: account.accountId,
+        region
+      }))
+    )
+  ]
+}
+
+export const lineageValue = (image: Image): string => `${image.id}@${image.region}`
+
+/** Same run attempt + same source + same destination → same token, so a retried call cannot duplicate. */
+export function copyClientToken(
+  runId: string,
+  sourceImageId: string,
+  accountId: string,
+  region: string
+): string {
+  return createHash('sha256')
+    .update([runId, sourceImageId, accountId, region].join('|'))
+    .digest('hex')
+    .slice(0, 64)
+}
+
+/** `region-kms-key-ids` wins over `kms-key-id`. */
+export function copyKmsKey(config: Config, region: string): string | undefined {
+  return config.copy.regionKmsKeyIds[region] ?? config.copy.kmsKeyId
+}
+
+export function copyTags(config: Config, image: Image): Tag[] {
+  return [
+    ...Object.entries(config.tags).map(([Key, Value]) => ({ Key, Value })),
+    { Key: LINEAGE_TAG, Value: lineageValue(image) }
+  ]
+}
+
+export function copyImageInput(
+  ctx: RunContext,
+  image: Image,
+  target: CopyTarget
+): CopyImageCommandInput {
+  const { config } = ctx
+  const kmsKeyId = copyKmsKey(config, target.region)
+  const tags = copyTags(config, image)
+  const description = config.amiDescription ?? image.description
+  return {
+    SourceRegion: image.region,
+    SourceImageId: image.id,
+    Name: image.name,
+    ...(description ? { Description: description } : {}),
+    ...(kmsKeyId ? { Encrypted: true, KmsKeyId: kmsKeyId } : {}),
+    ClientToken: copyClientToken(ctx.runId, image.id, target.accountId, target.region),
+    // Tagged at creation (org tag policies reject untagged creates); never CreateTags later.
+    TagSpecifications: [
+      { ResourceType: 'image', Tags: tags },
+      { ResourceType: 'snapshot', Tags: tags }
+    ]
+  }
+}
+
+export interface ExistingCopy {
+  image: AwsImage
+  /** `lineage`: a copy of exactly this source; `name`: only the name matches. */
+  match: 'lineage' | 'name'
+}
+
+export interface TargetCheck {
+  target: CopyTarget
+  existing?: ExistingCopy
+  /** The lookup failed (e.g. the role cannot be assumed): this target fails, the others go on. */
+  error?: string
+}
+
+const UNUSABLE_STATES = new Set(['failed', 'error', 'invalid', 'deregistered'])
+
+/** An existing copy in the target: the lineage tag first, then the same name, owned by that account. */
+export async function findExistingCopy(
+  ctx: RunContext,
+  image: Image,
+  target: CopyTarget
+): Promise<ExistingCopy | undefined> {
+  const ec2 = ctx.clients.ec2(target.region, target.account)
+  const { Images = [] } = await ec2.send(
+    new DescribeImagesCommand({
+      Owners: ['self'],
+      Filters: [{ Name: `tag:${LINEAGE_TAG}`, Values: [lineageValue(image)] }]
+    })
+  )
+  const copy = Images.find((i) => !UNUSABLE_STATES.has(i.State ?? ''))
+  if (copy) return { image: copy, match: 'lineage' }
+  const named = await findOwnImageByName(ec2, image.name)
+  return named ? { image: named, match: 'name' } : undefined
+}
+
+/** Looks in every target first, so a conflict anywhere stops the run before any copy starts. */
+export async function checkTargets(
+  ctx: RunContext,
+  image: Image,
+  targets: CopyTarget[]
+): Promise<TargetCheck[]> {
+  return mapLimit(targets, LOOKUP_CONCURRENCY, async (target) => {
+    try {
+      return { target, existing: await findExistingCopy(ctx, image, target) }
+    } catch (e) {
+      const role = target.account ? ` with role ${target.account.roleArn}` : ''
+      return {
+        target,
+        error: `lookup in ${targetLabel(target)}${role} failed: ${describeError(e)}`
+      }
+    }
+  })
+}
+
+/** `if-exists: fail`: an AMI of the same name that is not our copy of this source is an error. */
+export function nameConflicts(ctx: RunContext, image: Image, checks: TargetCheck[]): Finding[] {
+  if (ctx.config.ifExists !== 'fail') return []
+  return checks
+    .filter((c) => c.existing?.match === 'name')
+    .map((c) =>
+      error(
+        `if-exists: an AMI named "${image.name}" already exists in ${targetLabel(c.target)}: ${c.existing!.image.ImageId}. Use if-exists: reuse to keep it, or replace to deregister it and copy again.`
+      )
+    )
+}
+
+export type OnCopyAvailable = (member: FleetMember, ec2: EC2Client) => Promise<void>
+
+/**
+ * Copies into every checked target; different regions run in parallel, each region's snapshot
+ * copies are bounded. Never throws for one target: a failed copy is a member with state
+ * 'failed' and its reason, and finished copies are kept.
+ */
+export async function copyToTargets(
+  ctx: RunContext,
+  image: Image,
+  checks: TargetCheck[],
+  onAvailable: OnCopyAvailable
+): Promise<FleetMember[]> {
+  const slots = new Map<string, Semaphore>()
+  const slotsFor = (region: string): Semaphore => {
+    let s = slots.get(region)
+    if (!s) slots.set(region, (s = new Semaphore(SNAPSHOT_COPIES_PER_REGION)))
+    return s
+  }
+  return Promise.all(
+    checks.map((check) => copyOne(ctx, image, check, slotsFor(check.target.region), onAvailable))
+  )
+}
+
+async function copyOne(
+  ctx: RunContext,
+  image: Image,
+  check: TargetCheck,
+  slots: Semaphore,
+  onAvailable: OnCopyAvailable
+): Promise<FleetMember> {
+  const { target } = check
+  const label = targetLabel(target)
+  const member: FleetMember = {
+    accountId: target.accountId,
+    region: target.region,
+    name: image.name,
+    role: 'copy',
+    state: 'pending',
+    reused: false,
+    snapshots: []
+  }
+  const fail = (reason: string): FleetMember => {
+    member.state = 'failed'
+    member.error = reason
+    ctx.log.warning(`Copy to ${label} failed: ${reason}`)
+    return member
+  }
+  if (check.error) return fail(check.error)
+
+  const ec2 = ctx.clients.ec2(target.region, target.account)
+  const started = ctx.now().getTime()
+  let available: AwsImage
+  try {
+    const existing = check.existing
+    const reuse = existing && (existing.match === 'lineage' || ctx.config.ifExists === 'reuse')
+    if (existing && !reuse) await replaceExisting(ctx, ec2, existing.image, label)
+    const weight = image.snapshots.length
+    const held = await slots.acquire(weight)
+    try {
+      if (reuse) {
+        member.imageId = existing.image.ImageId!
+        member.reused = true
+        ctx.log.info(
+          `Reusing ${member.imageId} in ${label} (${existing.match === 'lineage' ? 'copy of ' + image.id : 'same name'})`
+        )
+      } else {
+        const { ImageId } = await ec2.send(new CopyImageCommand(copyImageInput(ctx, image, target)))
+        if (!ImageId) throw new Error('CopyImage returned no ImageId')
+        member.imageId = ImageId
+        ctx.log.info(
+          `Copying ${image.id} to ${label}: ${ImageId} (${weight} snapshot(s); ${slots.inUse}/${SNAPSHOT_COPIES_PER_REGION} snapshot copies in flight there)`
+        )
+      }
+      available =
+        reuse && existing.image.State === 'available'
+          ? existing.image
+          : await waitForImage(ctx, ec2, member.imageId, {
+              timeoutMs: ctx.config.timeoutMinutes * 60_000,
+              label: `${member.imageId} in ${label}`
+            })
+    } finally {
+      slots.release(held)
+    }
+  } catch (e) {
+    return fail(describeError(e))
+  }
+  member.snapshots = snapshotsOf(available)
+  member.state = 'available'
+  if (!member.reused) {
+    member.durationMs = ctx.now().getTime() - started
+    ctx.log.info(
+      `${member.imageId} available in ${label} after ${formatDuration(member.durationMs)}`
+    )
+  }
+  try {
+    await onAvailable(member, ec2)
+  } catch (e) {
+    member.error = describeError(e)
+    ctx.log.warning(`${member.imageId} in ${label} exists, but: ${member.error}`)
+  }
+  return member
+}
+
+/** `if-exists: replace`: deregister the same-name AMI (and its snapshots) before copying. */
+async function replaceExisting(
+  ctx: RunContext,
+  ec2: EC2Client,
+  existing: AwsImage,
+  label: string
+): Promise<void> {
+  await ec2.send(
+    new DeregisterImageCommand({ ImageId: existing.ImageId!, DeleteAssociatedSnapshots: true })
+  )
+  ctx.log.info(
+    `if-exists: replace: deregistered ${existing.ImageId} (${existing.Name}) in ${label}`
+  )
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000)
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`
+}
