@@ -1,4 +1,174 @@
-// AWS error -> one message with the service's reason and a hint. OWNER: sources helper (stub).
+// AWS error -> one message with the service's reason and a hint the user can act on.
+// Also the error classes the build and wait phases throw, so other phases can recognise them.
+import { InputError } from '../config/input-error.js'
+import { CancelledError } from '../context.js'
+import type { ExecutionReport } from '../types.js'
+
+/** An AMI reached a terminal bad state (`failed`, `error`, `invalid`, …); carries its StateReason. */
+export class ImageFailedError extends Error {
+  constructor(
+    readonly imageId: string,
+    readonly state: string,
+    readonly reasonCode?: string,
+    readonly reasonMessage?: string,
+    label = imageId
+  ) {
+    const reason = [reasonCode, reasonMessage].filter(Boolean).join(': ')
+    super(`${label} is in state ${state}${reason ? ` (StateReason ${reason})` : ''}`)
+    this.name = 'ImageFailedError'
+  }
+}
+
+/** A wait (image, copy or runbook) hit `timeout-minutes`; the message says where it stood. */
+export class WaitTimeoutError extends Error {
+  constructor(
+    message: string,
+    readonly lastState?: string
+  ) {
+    super(message)
+    this.name = 'WaitTimeoutError'
+  }
+}
+
+/** The runbook ended in a failure status; the message names the failed step and its reason. */
+export class RunbookFailedError extends Error {
+  constructor(
+    message: string,
+    readonly execution: ExecutionReport
+  ) {
+    super(message)
+    this.name = 'RunbookFailedError'
+  }
+}
+
+/** An AMI with the configured name already exists and `if-exists` says not to proceed. */
+export class ImageExistsError extends InputError {
+  constructor(
+    readonly imageId: string,
+    message: string
+  ) {
+    super('if-exists', message)
+    this.name = 'ImageExistsError'
+  }
+}
+
+interface AwsLikeError {
+  name?: string
+  Code?: string
+  code?: string
+  message?: string
+  $metadata?: { attempts?: number; httpStatusCode?: number }
+}
+
+/** The AWS error code of an SDK exception (`InvalidAMIID.NotFound`, `ThrottlingException`, …). */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const e = error as AwsLikeError
+  const code = e.Code ?? e.code ?? e.name
+  return code && code !== 'Error' ? code : undefined
+}
+
+const THROTTLING = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown'
+])
+
+export function isThrottling(error: unknown): boolean {
+  return THROTTLING.has(errorCode(error) ?? '')
+}
+
+/** Throttling or a 5xx that survived the SDK's retries: worth another poll, not a failure. */
+export function isTransient(error: unknown): boolean {
+  if (isThrottling(error)) return true
+  const status = (error as AwsLikeError | undefined)?.$metadata?.httpStatusCode
+  return typeof status === 'number' && status >= 500
+}
+
+const IAM_POLICY = "the IAM policy in the README's quick start"
+
+/** Hints keyed on code and message, most specific first. */
+function hintsFor(code: string | undefined, message: string): string[] {
+  const c = code ?? ''
+  const hints: string[] = []
+  if (
+    /^(ExpiredToken|ExpiredTokenException|RequestExpired)$/.test(c) ||
+    /expired token/i.test(message)
+  ) {
+    hints.push(
+      'credentials expired mid-run: raise `role-duration-seconds` in aws-actions/configure-aws-credentials'
+    )
+  }
+  if (c === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
+    hints.push('no AWS credentials: run aws-actions/configure-aws-credentials before this step')
+  }
+  if (/^(UnauthorizedOperation|AccessDenied|AuthFailure)/.test(c)) {
+    const action = /not authorized to perform:?\s+([a-z0-9-]+:[A-Za-z0-9*]+)/i.exec(message)?.[1]
+    hints.push(
+      action
+        ? `the role lacks permission ${action}: add it (see ${IAM_POLICY})`
+        : `the role lacks a permission: compare it with ${IAM_POLICY}`
+    )
+  }
+  if (/block public access/i.test(message) || /BlockPublicAccess/i.test(c)) {
+    hints.push(
+      'image block public access is on in this region: `aws ec2 disable-image-block-public-access --region <region>` (or set share-public: false)'
+    )
+  }
+  if (/kms/i.test(c) || /\bkms\b|KMS key|customer master key/i.test(message)) {
+    hints.push(
+      'check that the KMS key exists and is enabled, and that its key policy or a grant lets this role (and, for copies, the destination account) use it: kms:DescribeKey, kms:CreateGrant, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*'
+    )
+  }
+  if (THROTTLING.has(c)) {
+    hints.push(
+      'AWS throttled this request even after retries: too many calls in this account and region; retry later or run fewer jobs at once'
+    )
+  }
+  if (c === 'AutomationExecutionLimitExceededException') {
+    hints.push(
+      'the account is at its concurrent Automation quota (100 by default): wait for running executions or raise the quota'
+    )
+  }
+  if (c === 'InvalidDocument') {
+    hints.push(
+      'check `automation-document`: a runbook shared from another account must be given by ARN'
+    )
+  }
+  return hints
+}
+
+/** Drops EC2's long encoded authorization blob: it drowns the useful part of the line. */
+function trimMessage(message: string): string {
+  return message
+    .replace(
+      /\s*Encoded authorization failure message:\s*\S+/i,
+      ' (decode details with `aws sts decode-authorization-message`)'
+    )
+    .trim()
+}
+
+/** One line (or a few) for the user: AWS code and message plus a hint. Never a stack trace. */
 export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  if (error instanceof CancelledError) return `Cancelled: ${error.message}`
+  if (error instanceof InputError) return error.message
+  if (!(error instanceof Error)) {
+    if (typeof error === 'object' && error !== null && 'message' in error) {
+      return describeError(Object.assign(new Error(String(error.message)), error))
+    }
+    return String(error)
+  }
+  const ours =
+    error instanceof ImageFailedError ||
+    error instanceof WaitTimeoutError ||
+    error instanceof RunbookFailedError
+  const code = ours ? undefined : errorCode(error)
+  const message = trimMessage(error.message || code || 'unknown error')
+  const head = code && !message.startsWith(code) ? `${code}: ${message}` : message
+  return [head, ...hintsFor(code, message).map((hint) => `Hint: ${hint}`)].join('\n')
 }

@@ -1,10 +1,20 @@
-// Look up AMIs by name in one account and region. OWNER: sources helper (stub; signature is the contract).
-import type { EC2Client, Image as AwsImage } from '@aws-sdk/client-ec2'
+// Look up AMIs by name in one account and region.
+import { DescribeImagesCommand, type EC2Client, type Image as AwsImage } from '@aws-sdk/client-ec2'
 
 /** The AMI owned by the caller with exactly this name, if any (DescribeImages Owners=self, name filter). */
 export async function findOwnImageByName(
-  _ec2: EC2Client,
-  _name: string
+  ec2: EC2Client,
+  name: string
 ): Promise<AwsImage | undefined> {
-  throw new Error('not implemented')
+  // Names are unique per account and region, so one page holds the answer. Deprecated images
+  // still block the name, hence IncludeDeprecated.
+  const { Images = [] } = await ec2.send(
+    new DescribeImagesCommand({
+      Owners: ['self'],
+      Filters: [{ Name: 'name', Values: [name] }],
+      IncludeDeprecated: true
+    })
+  )
+  // The name filter treats * and ? as wildcards; keep only the exact match.
+  return Images.find((image) => image.Name === name)
 }

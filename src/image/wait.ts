@@ -1,6 +1,8 @@
-// Wait until an AMI is available. OWNER: sources helper (stub; the signatures are the contract).
-import type { EC2Client, Image as AwsImage } from '@aws-sdk/client-ec2'
-import type { RunContext } from '../context.js'
+// Wait until an AMI is available: our own DescribeImages loop, because the SDK waiter polls
+// every 2 minutes after a while and hides StateReason when the image fails.
+import { DescribeImagesCommand, type EC2Client, type Image as AwsImage } from '@aws-sdk/client-ec2'
+import { errorCode, ImageFailedError, isTransient, WaitTimeoutError } from '../aws/errors.js'
+import { CancelledError, type RunContext } from '../context.js'
 import type { SnapshotInfo } from '../types.js'
 
 export interface WaitOptions {
@@ -10,21 +12,97 @@ export interface WaitOptions {
   label: string
 }
 
+/** States after which an image never becomes available. */
+const BAD_STATES = new Set(['failed', 'error', 'invalid', 'deregistered', 'disabled'])
+
+/** How often a "still waiting" line is logged when nothing changes. */
+const HEARTBEAT_MS = 60_000
+
+/** interval ± 20 %, so parallel waits do not poll in lockstep. */
+export function jittered(intervalMs: number): number {
+  return Math.round(intervalMs * (0.8 + Math.random() * 0.4))
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000)
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  return m < 60
+    ? `${m}m${String(s % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
+}
+
 /**
  * Polls DescribeImages every ctx.config.pollIntervalMs (with jitter) until `available`.
  * InvalidAMIID.NotFound is "not yet". State `failed` throws ImageFailedError with StateReason.
  * Timeout throws an error saying where it stood. Cancellation rejects with CancelledError.
+ * At least one DescribeImages is always made, even when timeoutMs is already spent.
  */
 export async function waitForImage(
-  _ctx: RunContext,
-  _ec2: EC2Client,
-  _imageId: string,
-  _options: WaitOptions
+  ctx: RunContext,
+  ec2: EC2Client,
+  imageId: string,
+  options: WaitOptions
 ): Promise<AwsImage> {
-  throw new Error('not implemented')
+  const started = ctx.now().getTime()
+  const deadline = started + options.timeoutMs
+  let lastState = 'not visible yet'
+  let lastLogged = started
+  for (let first = true; ; first = false) {
+    if (ctx.signal.aborted) throw new CancelledError()
+    let image: AwsImage | undefined
+    try {
+      const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))
+      image = Images.find((i) => i.ImageId === imageId)
+    } catch (error) {
+      // A fresh ID is briefly unknown (eventual consistency); throttling outlived the SDK retries.
+      if (errorCode(error) !== 'InvalidAMIID.NotFound' && !isTransient(error)) throw error
+    }
+    const state = image?.State ?? 'not visible yet'
+    if (image && state === 'available') {
+      if (!first)
+        ctx.log.info(
+          `${options.label}: available after ${formatDuration(ctx.now().getTime() - started)}`
+        )
+      return image
+    }
+    if (image && BAD_STATES.has(state)) {
+      throw new ImageFailedError(
+        imageId,
+        state,
+        image.StateReason?.Code,
+        image.StateReason?.Message,
+        options.label
+      )
+    }
+    const now = ctx.now().getTime()
+    if (state !== lastState || now - lastLogged >= HEARTBEAT_MS) {
+      ctx.log.info(`${options.label}: ${state} (${formatDuration(now - started)} elapsed)`)
+      lastState = state
+      lastLogged = now
+    }
+    if (now >= deadline) {
+      throw new WaitTimeoutError(
+        `${options.label} was not available after ${formatDuration(options.timeoutMs)} (timeout-minutes); last state: ${state}`,
+        state
+      )
+    }
+    await ctx.sleep(Math.min(jittered(ctx.config.pollIntervalMs), Math.max(deadline - now, 1)))
+  }
 }
 
 /** The EBS snapshots of an image, from its block device mappings. */
-export function snapshotsOf(_image: AwsImage): SnapshotInfo[] {
-  throw new Error('not implemented')
+export function snapshotsOf(image: AwsImage): SnapshotInfo[] {
+  const snapshots: SnapshotInfo[] = []
+  for (const mapping of image.BlockDeviceMappings ?? []) {
+    const ebs = mapping.Ebs
+    if (!ebs?.SnapshotId) continue
+    snapshots.push({
+      id: ebs.SnapshotId,
+      sizeGiB: ebs.VolumeSize ?? 0,
+      encrypted: ebs.Encrypted ?? false,
+      ...(ebs.KmsKeyId ? { kmsKeyId: ebs.KmsKeyId } : {})
+    })
+  }
+  return snapshots
 }

@@ -1,0 +1,72 @@
+// Adopt an existing AMI (`ami-id`): it must exist and be visible; it is tagged only if ours.
+import { DescribeImagesCommand, type EC2Client, type Image as AwsImage } from '@aws-sdk/client-ec2'
+import { errorCode } from '../aws/errors.js'
+import { InputError } from '../config/input-error.js'
+import type { RunContext } from '../context.js'
+import { waitForImage } from '../image/wait.js'
+import type { Image } from '../types.js'
+import { tagImageAndSnapshots, toImage } from './image-record.js'
+
+/** DescribeImages by ID; a missing or invisible AMI is an error naming `ami-id`. */
+export async function describeExisting(
+  ctx: RunContext,
+  ec2: EC2Client,
+  amiId: string,
+  accountId: string
+): Promise<AwsImage> {
+  const notVisible = (): InputError =>
+    new InputError(
+      'ami-id',
+      `ami-id: ${amiId} does not exist in ${ctx.config.region} or is not visible to account ${accountId} (it must be owned by or shared with it)`
+    )
+  try {
+    const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] }))
+    const image = Images.find((i) => i.ImageId === amiId)
+    if (!image) throw notVisible()
+    return image
+  } catch (error) {
+    const code = errorCode(error)
+    if (code === 'InvalidAMIID.NotFound' || code === 'InvalidAMIID.Unavailable') throw notVisible()
+    if (code === 'InvalidAMIID.Malformed') {
+      throw new InputError('ami-id', `ami-id: "${amiId}" is not a valid AMI ID`)
+    }
+    throw error
+  }
+}
+
+export async function adoptExisting(
+  ctx: RunContext,
+  amiId: string,
+  accountId: string
+): Promise<Image> {
+  const { region } = ctx.config
+  const ec2 = ctx.clients.ec2(region)
+  let image = await describeExisting(ctx, ec2, amiId, accountId)
+  const owned = image.OwnerId === accountId
+  ctx.log.info(
+    `Adopting ${amiId} ("${image.Name ?? ''}", ${image.State}) owned by account ${image.OwnerId ?? 'unknown'}${owned ? ' (this account)' : ` (this account is ${accountId})`}`
+  )
+  if (ctx.config.dryRun) {
+    if (owned && Object.keys(ctx.config.tags).length) {
+      ctx.plan.push({ phase: 'build', text: `Would tag ${amiId} and its snapshots` })
+    }
+    if (image.State !== 'available') {
+      ctx.plan.push({
+        phase: 'build',
+        text: `Would wait for ${amiId} (now ${image.State}) to become available`
+      })
+    }
+    return toImage(image, { region, accountId, source: 'existing', reused: false })
+  }
+  if (image.State !== 'available') {
+    image = await waitForImage(ctx, ec2, amiId, {
+      timeoutMs: ctx.config.timeoutMinutes * 60_000,
+      label: `${amiId} in ${region}`
+    })
+  }
+  if (owned) await tagImageAndSnapshots(ctx, ec2, image)
+  else if (Object.keys(ctx.config.tags).length) {
+    ctx.log.info(`Not tagging ${amiId}: account ${image.OwnerId} owns it, not ${accountId}`)
+  }
+  return toImage(image, { region, accountId, source: 'existing', reused: false })
+}
