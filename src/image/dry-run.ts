@@ -1,6 +1,6 @@
 // dry-run: the same checks as a real run, plus EC2 `DryRun: true` probes for permissions, and a
 // plan of what would be shared, copied and set. Nothing here changes AWS state.
-import { CopyImageCommand, ModifyImageAttributeCommand, type EC2Client } from '@aws-sdk/client-ec2'
+import { CopyImageCommand, ModifyImageAttributeCommand } from '@aws-sdk/client-ec2'
 import { describeError } from '../aws/errors.js'
 import type { RunContext } from '../context.js'
 import type { Fleet, FleetMember, Image } from '../types.js'
