@@ -49,7 +49,7 @@ export function buildComment(
     pruneSection(result.prune, true, Boolean(result.plan)),
     warningsSection(result.warnings),
     runLink(env)
-  ]
+  ].flat()
   const note = `_This comment was cut to GitHub's limit; the job summary has everything._ ${runLink(env)}`
   return joinWithin([top, ...blocks], limit, (s) => s.length, note).markdown
 }

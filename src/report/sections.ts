@@ -1,5 +1,6 @@
 // Sections of the report, shared by the job summary and the PR comment. Each returns Markdown
-// blocks (paragraphs, tables, lists); untrusted strings are escaped here, at the point of use.
+// blocks (paragraphs, tables, lists: kept apart so truncation can cut between them). Untrusted
+// strings are escaped here, at the point of use.
 import type { Config } from '../config.js'
 import type {
   ExecutionReport,
@@ -45,16 +46,15 @@ export function lead(config: Config, result: Result): string {
         : `Nothing was changed. **${problems} problem${problems === 1 ? '' : 's'}** the real run would hit (marked ⚠️ below).`
     )
   }
-  parts.push(
-    `Region ${cell(config.region)}; run time ${duration(between(result.startedAt, result.finishedAt))}.`
-  )
+  if (!image || image.planned) parts.push(`Build region ${cell(config.region)}.`)
+  parts.push(`Run time ${duration(between(result.startedAt, result.finishedAt))}.`)
   return parts.join(' ')
 }
 
 /** Every AMI of this run by account and region (or the build-region AMI alone). */
-export function fleetTable(result: Result, compact: boolean): string {
+export function fleetTable(result: Result, compact: boolean): string[] {
   const members = fleetMembers(result)
-  if (members.length === 0) return ''
+  if (members.length === 0) return []
   const headers = compact
     ? ['Account', 'Region', 'AMI', 'State', 'Shared with', 'Deprecation']
     : [
@@ -77,11 +77,11 @@ export function fleetTable(result: Result, compact: boolean): string {
     if (!compact) row.push(m.protected === undefined ? '—' : m.protected ? 'yes' : 'no')
     return row
   })
-  return `### AMIs by account and region\n\n${table(headers, rows)}`
+  return ['### AMIs by account and region', table(headers, rows)]
 }
 
 /** The launch permissions of the build-region AMI (or, in a dry run, what would be granted). */
-export function permissionsSection(config: Config, result: Result): string {
+export function permissionsSection(config: Config, result: Result): string[] {
   const source = fleetMembers(result).find((m) => m.role === 'source')
   const planned = Boolean(result.plan) && !source?.sharedWith
   const perms: LaunchPermissions = source?.sharedWith ?? {
@@ -97,28 +97,28 @@ export function permissionsSection(config: Config, result: Result): string {
     ...perms.organizationalUnits.map((id) => ['Organizational unit', cell(id)])
   ]
   if (perms.public) rows.push(['Public', 'everyone'])
-  if (rows.length === 0) return `${title}\n\nNot shared: only the owner account can launch it.`
+  if (rows.length === 0) return [title, 'Not shared: only the owner account can launch it.']
   const snapshots = config.share.snapshots
-    ? '\n\nThe listed accounts may also create volumes from its snapshots (`share-snapshots`).'
-    : ''
-  return `${title}\n\n${table(['Granted to', 'ID'], rows)}${snapshots}`
+    ? ['The listed accounts may also create volumes from its snapshots (`share-snapshots`).']
+    : []
+  return [title, table(['Granted to', 'ID'], rows), ...snapshots]
 }
 
 /** The tags put on every AMI and snapshot produced (user tags and the family tag). */
-export function tagsSection(config: Config): string {
+export function tagsSection(config: Config): string[] {
   const entries = Object.entries(config.tags)
-  if (entries.length === 0) return ''
+  if (entries.length === 0) return []
   const rows = entries.map(([key, value]) => [cell(key), cell(value)])
-  return `### Tags\n\n${table(['Key', 'Value'], rows)}`
+  return ['### Tags', table(['Key', 'Value'], rows)]
 }
 
 /** The runbook execution and its steps with status and duration. */
-export function runbookSection(execution: ExecutionReport | undefined): string {
-  if (!execution) return ''
+export function runbookSection(execution: ExecutionReport | undefined): string[] {
+  if (!execution) return []
   const intro =
-    `### Runbook\n\n${cell(execution.document)}, execution ${cell(execution.id)}: ` +
+    `${cell(execution.document)}, execution ${cell(execution.id)}: ` +
     `**${cell(execution.status)}** in ${duration(between(execution.startTime, execution.endTime))}.`
-  if (execution.steps.length === 0) return intro
+  if (execution.steps.length === 0) return ['### Runbook', intro]
   const rows = execution.steps.map((step) => [
     cell(step.name),
     cell(step.action),
@@ -126,13 +126,13 @@ export function runbookSection(execution: ExecutionReport | undefined): string {
     duration(between(step.startTime, step.endTime)),
     cell([step.failureMessage, step.failureDetails].filter(Boolean).join(' — '))
   ])
-  return `${intro}\n\n${table(['Step', 'Action', 'Status', 'Duration', 'Failure'], rows)}`
+  return ['### Runbook', intro, table(['Step', 'Action', 'Status', 'Duration', 'Failure'], rows)]
 }
 
 /** Copies: how many, how long the slowest took, and every copy that did not finish. */
-export function copiesSection(result: Result): string {
+export function copiesSection(result: Result): string[] {
   const copies = fleetMembers(result).filter((m) => m.role === 'copy')
-  if (copies.length === 0) return ''
+  if (copies.length === 0) return []
   const by = (state: FleetMember['state']): number => copies.filter((c) => c.state === state).length
   const counts = (['available', 'pending', 'failed', 'planned'] as const)
     .map((state) => [by(state), state] as const)
@@ -140,11 +140,12 @@ export function copiesSection(result: Result): string {
     .map(([n, state]) => `${n} ${state}`)
   const timed = copies.filter((c) => c.durationMs !== undefined)
   const slowest = timed.sort((a, b) => b.durationMs! - a.durationMs!)[0]
-  let out =
-    `### Copies\n\n${copies.length} cop${copies.length === 1 ? 'y' : 'ies'}: ${counts.join(', ')}.` +
-    (slowest
-      ? ` Slowest: ${duration(slowest.durationMs)} (${cell(slowest.region)}, account ${cell(slowest.accountId)}).`
-      : '')
+  const out = [
+    `${copies.length} cop${copies.length === 1 ? 'y' : 'ies'}: ${counts.join(', ')}.` +
+      (slowest
+        ? ` Slowest: ${duration(slowest.durationMs)} (${cell(slowest.region)}, account ${cell(slowest.accountId)}).`
+        : '')
+  ]
   const unfinished = copies.filter((c) => c.state === 'failed' || c.state === 'pending' || c.error)
   if (unfinished.length > 0) {
     const rows = unfinished.map((c) => [
@@ -155,9 +156,9 @@ export function copiesSection(result: Result): string {
       duration(c.durationMs),
       cell(c.error)
     ])
-    out += `\n\n${table(['Account', 'Region', 'AMI', 'State', 'Duration', 'Reason'], rows)}`
+    out.push(table(['Account', 'Region', 'AMI', 'State', 'Duration', 'Reason'], rows))
   }
-  return out
+  return ['### Copies', ...out]
 }
 
 /** Pruned (or would-be pruned) and skipped versions with reasons, and the storage they hold. */
@@ -165,8 +166,8 @@ export function pruneSection(
   prune: PruneReport | undefined,
   compact: boolean,
   wholeRunDry = false
-): string {
-  if (!prune) return ''
+): string[] {
+  if (!prune) return []
   const dryRun = prune.dryRun || wholeRunDry
   const verb = dryRun ? 'Would prune' : 'Pruned'
   const blocks: string[] = [`### Pruning${dryRun ? ' (dry run: nothing deleted)' : ''}`]
@@ -214,9 +215,9 @@ export function pruneSection(
       cell(v.name),
       cell(v.reason)
     ])
-    blocks.push(`Skipped:\n\n${table(['Account', 'Region', 'AMI', 'Name', 'Reason'], rows)}`)
+    blocks.push('Skipped:', table(['Account', 'Region', 'AMI', 'Name', 'Reason'], rows))
   }
-  return blocks.join('\n\n')
+  return blocks
 }
 
 const PHASES: PlanItem['phase'][] = ['check', 'build', 'share', 'copy', 'lifecycle', 'prune']
@@ -230,31 +231,31 @@ const PHASE_TITLES: Record<PlanItem['phase'], string> = {
 }
 
 /** Dry run: what would happen, by phase, with the problems first and marked. */
-export function planSection(plan: PlanItem[] | undefined): string {
-  if (!plan) return ''
-  if (plan.length === 0) return '### Plan\n\nNothing to do.'
+export function planSection(plan: PlanItem[] | undefined): string[] {
+  if (!plan) return []
+  if (plan.length === 0) return ['### Plan', 'Nothing to do.']
   const blocks = ['### Plan']
   for (const phase of PHASES) {
     const items = plan.filter((p) => p.phase === phase)
     if (items.length === 0) continue
     const ordered = [...items.filter((p) => p.problem), ...items.filter((p) => !p.problem)]
     blocks.push(
-      `**${PHASE_TITLES[phase]}**\n\n` +
-        list(ordered.map((p) => (p.problem ? `⚠️ **Problem:** ${text(p.text)}` : text(p.text))))
+      `**${PHASE_TITLES[phase]}**`,
+      list(ordered.map((p) => (p.problem ? `⚠️ **Problem:** ${text(p.text)}` : text(p.text))))
     )
   }
-  return blocks.join('\n\n')
+  return blocks
 }
 
-export function warningsSection(warnings: string[]): string {
-  if (warnings.length === 0) return ''
-  return `### Warnings\n\n${list(warnings.map((w) => `⚠️ ${text(w)}`))}`
+export function warningsSection(warnings: string[]): string[] {
+  if (warnings.length === 0) return []
+  return ['### Warnings', list(warnings.map((w) => `⚠️ ${text(w)}`))]
 }
 
 /** On failure: the whole message, verbatim in a code block (it may span lines or hold a table). */
-export function failureSection(result: Result): string {
-  if (!result.error) return ''
-  return `### What failed\n\n${codeBlock(result.error)}`
+export function failureSection(result: Result): string[] {
+  if (!result.error) return []
+  return ['### What failed', codeBlock(result.error)]
 }
 
 export function runLink(env: NodeJS.ProcessEnv = process.env): string {

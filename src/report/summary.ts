@@ -42,7 +42,7 @@ export function buildSummary(
     pruneSection(result.prune, false, Boolean(result.plan)),
     warningsSection(result.warnings),
     runLink(env)
-  ]
+  ].flat()
   const note =
     `_The summary was cut to stay under GitHub's 1 MiB limit; the step outputs and the log ` +
     `hold the complete data._ ${runLink(env)}`
