@@ -88,9 +88,9 @@ export async function prune(
   const failures = outcomes.flatMap((o) => o.failures)
   if (failures.length > 0) {
     throw new PartialFailure(
-      `Pruning failed (${failures.length}): ${failures.slice(0, 5).join('; ')}` +
-        (failures.length > 5 ? `; and ${failures.length - 5} more` : '') +
-        '. Everything else was pruned as reported; re-running retries only what is left.',
+      `Pruning failed for ${failures.length} version or region${failures.length === 1 ? '' : 's'}; ` +
+        'everything else was pruned as the summary shows, and a re-run retries what is left.\n' +
+        failures.map((f) => `- ${f}`).join('\n'),
       fleet,
       report
     )

@@ -92,7 +92,8 @@ export function predictOutcomes(
         const keeper = stays.get(s.id)
         if (keeper) return { ...s, deleted: false, reason: `skipped: still used by ${keeper}` }
         const last = lastUser.get(s.id)
-        if (last !== c.imageId) return { ...s, deleted: false, reason: `deleted with ${last}` }
+        if (last !== c.imageId)
+          return { ...s, deleted: false, reason: `deleted together with ${last}` }
         return { ...s, deleted: true }
       })
     )
