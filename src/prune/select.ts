@@ -101,7 +101,7 @@ function selectInScope(candidates: Candidate[], options: SelectOptions): Decisio
     if (early) decisions.push(early)
     else ranked.push(candidate)
   }
-  ranked.sort(newestFirst)
+  ranked.sort((a, b) => newestFirst(a, b, options.thisRun))
   ranked.forEach((candidate, index) => {
     decisions.push(decideVersion(candidate, index, options))
   })
@@ -175,11 +175,16 @@ function decideVersion(candidate: Candidate, index: number, options: SelectOptio
   return decide('prune', `older than the newest ${options.keep}`)
 }
 
-/** Newest first by CreationDate; unknown dates rank as newest (never pruned for lack of a date). */
-function newestFirst(a: Candidate, b: Candidate): number {
+/**
+ * Newest first by CreationDate; unknown dates rank as newest (never pruned for lack of a date).
+ * On equal dates this run's image comes first: it is the version that takes a `keep` place.
+ */
+function newestFirst(a: Candidate, b: Candidate, thisRun: ReadonlySet<string>): number {
   const ta = dateValue(a)
   const tb = dateValue(b)
   if (ta !== tb) return tb - ta
+  const ra = thisRun.has(a.imageId)
+  if (ra !== thisRun.has(b.imageId)) return ra ? -1 : 1
   return a.imageId < b.imageId ? 1 : a.imageId > b.imageId ? -1 : 0
 }
 
