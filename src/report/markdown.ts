@@ -30,19 +30,18 @@ export function text(value: unknown): string {
   return (
     String(value ?? '')
       .replace(/\r\n?|\n/g, ' ')
+      // Leading spaces could start an indented code block.
+      .trim()
       .replace(SPECIAL, (ch) => ENTITIES[ch])
       // A line that starts like a list item or a setext underline would change the block structure.
-      .replace(
-        /^(\s*)([-+=])/,
-        (_m, space: string, lead: string) => `${space}&#${lead.charCodeAt(0)};`
-      )
-      .replace(/^(\s*\d+)([.)])/, (_m, num: string, dot: string) => `${num}&#${dot.charCodeAt(0)};`)
+      .replace(/^[-+=]/, (lead) => `&#${lead.charCodeAt(0)};`)
+      .replace(/^(\d+)([.)])/, (_m, num: string, dot: string) => `${num}&#${dot.charCodeAt(0)};`)
   )
 }
 
-/** Escapes untrusted text for a table cell: like text(), and newlines become spaces. */
+/** Escapes untrusted text for a table cell: like text(); empty shows as a dash. */
 export function cell(value: unknown): string {
-  const escaped = text(value).trim()
+  const escaped = text(value)
   return escaped === '' ? '—' : escaped
 }
 
