@@ -1,0 +1,136 @@
+// GetParameter / PutParameter, with the aws:ec2:image data type validated as SSM does.
+import { AwsError, type Caller, type Sim } from '../../types.js'
+import { ec2State } from '../ec2/state.js'
+import { isPublic, sharedWith } from '../ec2/access.js'
+import { ssmState, type Parameter } from './state.js'
+
+type Body = Record<string, unknown>
+
+const NAME_RE = /^\/?[a-zA-Z0-9_.\-/]{1,1011}$/
+const AMI_RE = /^ami-[0-9a-f]{8,17}$/
+
+function key(caller: Caller, name: string): string {
+  return `${caller.accountId}/${caller.region}/${name}`
+}
+
+/** AWS validates aws:ec2:image asynchronously: the AMI must exist and be usable by the account in the region. */
+function amiUsable(sim: Sim, caller: Caller, imageId: string): boolean {
+  const s = ec2State(sim)
+  const img = s.images[imageId]
+  if (!img || img.region !== caller.region || img.state === 'failed') return false
+  return img.ownerId === caller.accountId || isPublic(img) || sharedWith(s, img, caller.accountId)
+}
+
+export function putParameter(sim: Sim, caller: Caller, body: Body) {
+  const s = ssmState(sim)
+  const name = String(body.Name ?? '')
+  const value = body.Value
+  if (!NAME_RE.test(name)) {
+    throw new AwsError(
+      'ValidationException',
+      `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive) and must match ${NAME_RE.source}`
+    )
+  }
+  if (/^\/?(aws|ssm)/i.test(name)) {
+    throw new AwsError(
+      'ValidationException',
+      'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive).'
+    )
+  }
+  if (typeof value !== 'string' || value === '') {
+    throw new AwsError(
+      'ValidationException',
+      "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1"
+    )
+  }
+  const existing = s.parameters[key(caller, name)]
+  if (existing && body.Overwrite !== true) {
+    throw new AwsError(
+      'ParameterAlreadyExists',
+      'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.'
+    )
+  }
+  const type = (body.Type as Parameter['type'] | undefined) ?? existing?.type
+  if (!type)
+    throw new AwsError(
+      'ValidationException',
+      'A parameter type is required when you create a parameter.'
+    )
+  if (!['String', 'StringList', 'SecureString'].includes(type)) {
+    throw new AwsError(
+      'ValidationException',
+      `Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]`
+    )
+  }
+  const dataType = (body.DataType as string | undefined) ?? existing?.dataType ?? 'text'
+  if (!['text', 'aws:ec2:image', 'aws:ssm:integration'].includes(dataType)) {
+    throw new AwsError(
+      'ValidationException',
+      `The following data type is not supported: ${dataType} (Data type names are all lowercase.)`
+    )
+  }
+  if (existing && (existing.dataType === 'aws:ec2:image') !== (dataType === 'aws:ec2:image')) {
+    throw new AwsError(
+      'ValidationException',
+      `You can't change the data type of parameter ${name} to or from aws:ec2:image.`
+    )
+  }
+  const version = (existing?.version ?? 0) + 1
+  if (dataType === 'aws:ec2:image') {
+    if (type !== 'String') {
+      throw new AwsError(
+        'ValidationException',
+        'The aws:ec2:image data type is only supported for String parameters.'
+      )
+    }
+    if (!AMI_RE.test(value)) {
+      throw new AwsError(
+        'ValidationException',
+        `Invalid value for parameter ${name}: ${value} is not a valid AMI ID format (ami-xxxxxxxxxxxxxxxxx).`
+      )
+    }
+    if (!amiUsable(sim, caller, value)) {
+      // Success is returned, but the asynchronous validation fails and nothing is stored.
+      s.rejectedParameters.push({
+        name,
+        accountId: caller.accountId,
+        region: caller.region,
+        value,
+        at: sim.clock.now()
+      })
+      return { Version: version, Tier: 'Standard' }
+    }
+  }
+  s.parameters[key(caller, name)] = {
+    name,
+    accountId: caller.accountId,
+    region: caller.region,
+    type,
+    dataType,
+    value,
+    version,
+    description: (body.Description as string | undefined) ?? existing?.description,
+    lastModified: sim.clock.now()
+  }
+  return { Version: version, Tier: 'Standard' }
+}
+
+export function getParameter(sim: Sim, caller: Caller, body: Body) {
+  const name = String(body.Name ?? '')
+  const [bare, selector] = name.split(':')
+  const p = ssmState(sim).parameters[key(caller, bare)]
+  if (!p || (selector !== undefined && selector !== String(p.version))) {
+    throw new AwsError('ParameterNotFound', '')
+  }
+  return {
+    Parameter: {
+      Name: p.name,
+      Type: p.type,
+      Value: p.value,
+      Version: p.version,
+      LastModifiedDate: p.lastModified / 1000,
+      ARN: `arn:aws:ssm:${p.region}:${p.accountId}:parameter/${p.name.replace(/^\//, '')}`,
+      DataType: p.dataType
+    }
+  }
+}
