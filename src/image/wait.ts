@@ -46,7 +46,7 @@ export async function waitForImage(
 ): Promise<AwsImage> {
   const started = ctx.now().getTime()
   const deadline = started + options.timeoutMs
-  let lastState = 'not visible yet'
+  let lastState = ''
   let lastLogged = started
   for (let first = true; ; first = false) {
     if (ctx.signal.aborted) throw new CancelledError()
