@@ -9,7 +9,7 @@ beforeEach(() => core.reset())
 
 describe('computeOutputs', () => {
   it('writes every output of a full run, exactly', () => {
-    writeOutputs(computeOutputs(config(), success()))
+    writeOutputs(config(), success())
     expect(core.outputs).toEqual({
       'ami-id': 'ami-0123456789abcdef0',
       'ami-name': 'golden-20261128',
@@ -99,5 +99,15 @@ describe('computeOutputs', () => {
     expect(Object.keys(JSON.parse(outputs['account-ami-ids']))).toEqual([OTHER])
     expect(JSON.parse(outputs['ami-ids'])['us-east-1']).toBe('ami-0123456789abcdef0')
     expect(BUILD).not.toBe(OTHER)
+  })
+})
+
+describe('writeOutputs', () => {
+  it('writes what it can when one output cannot be computed, then says which failed', () => {
+    const broken = { ...success(), fleet: {} } as never
+    expect(() => writeOutputs(config(), broken)).toThrow(/^could not compute shared-with \(/)
+    expect(core.outputs.region).toBe('us-east-1')
+    expect(core.outputs['ami-id']).toBe('ami-0123456789abcdef0')
+    expect(core.outputs['pruned-ami-ids']).toContain('us-east-1')
   })
 })

@@ -5,12 +5,12 @@ import * as core from '@actions/core'
 import type { RunContext } from '../context.js'
 import type { Result } from '../types.js'
 import { buildComment, upsertComment } from './comment.js'
-import { computeOutputs, writeOutputs } from './outputs.js'
+import { writeOutputs } from './outputs.js'
 import { buildSummary, writeSummary } from './summary.js'
 
 export async function report(ctx: RunContext, result: Result): Promise<void> {
   const { config } = ctx
-  await attempt('the step outputs', () => writeOutputs(computeOutputs(config, result)))
+  await attempt('the step outputs', () => writeOutputs(config, result))
   await attempt('the job summary', () => writeSummary(buildSummary(config, result)))
   if (config.comment.enabled) {
     await attempt('the PR comment', async () => {

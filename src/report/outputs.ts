@@ -13,59 +13,46 @@ const NOT_SHARED: LaunchPermissions = {
 }
 
 /**
- * Every output that has a value. JSON outputs are always written (an empty object when nothing
- * exists) so `fromJSON()` in a later step never sees an empty string. A planned image (dry run)
- * does not exist: `ami-id` is then empty and the ID maps leave it out.
+ * One function per output; undefined means "not written". JSON outputs always have a value (an
+ * empty object when nothing exists) so `fromJSON()` in a later step never sees an empty string.
+ * A planned image (dry run) does not exist: `ami-id` is then empty and the ID maps leave it out.
  */
+const OUTPUTS: [string, (config: Config, result: Result) => string | undefined][] = [
+  ['region', (config) => config.region],
+  ['ami-id', (_c, { image }) => (image ? (image.planned ? '' : image.id) : undefined)],
+  ['ami-name', (config, { image }) => image?.name ?? config.amiName],
+  ['automation-execution-id', (_c, { image }) => image?.execution?.id || undefined],
+  ['ami-ids', (_c, result) => JSON.stringify(buildAccountMap(result, (m) => m.imageId!))],
+  [
+    'snapshot-ids',
+    (_c, result) => JSON.stringify(buildAccountMap(result, (m) => m.snapshots.map((s) => s.id)))
+  ],
+  ['account-ami-ids', (_c, result) => JSON.stringify(copyAccountIds(result))],
+  ['shared-with', (_c, result) => JSON.stringify(sharedWith(result))],
+  ['pruned-ami-ids', (_c, result) => JSON.stringify(prunedIds(result))]
+]
+
 export function computeOutputs(config: Config, result: Result): Outputs {
-  const image = result.image
-  const buildAccount = image?.accountId ?? sourceMember(result)?.accountId
-  const members = existing(result)
-  const own = members.filter((m) => m.accountId === buildAccount)
-  const outputs: Outputs = { region: config.region }
-
-  if (image) {
-    outputs['ami-id'] = image.planned ? '' : image.id
-    outputs['ami-name'] = image.name
-    if (image.execution?.id) outputs['automation-execution-id'] = image.execution.id
-  } else if (config.amiName) {
-    outputs['ami-name'] = config.amiName
+  const outputs: Outputs = {}
+  for (const [name, compute] of OUTPUTS) {
+    const value = compute(config, result)
+    if (value !== undefined) outputs[name] = value
   }
-
-  const amiIds: Record<string, string> = {}
-  const snapshotIds: Record<string, string[]> = {}
-  for (const member of own) {
-    amiIds[member.region] = member.imageId!
-    snapshotIds[member.region] = member.snapshots.map((s) => s.id)
-  }
-  if (image && !image.planned && !(image.region in amiIds) && !result.fleet) {
-    // The build finished but distribution never reported: the source AMI still exists.
-    amiIds[image.region] = image.id
-    snapshotIds[image.region] = image.snapshots.map((s) => s.id)
-  }
-  outputs['ami-ids'] = JSON.stringify(amiIds)
-  outputs['snapshot-ids'] = JSON.stringify(snapshotIds)
-
-  const accountAmiIds: Record<string, Record<string, string>> = {}
-  for (const member of members.filter((m) => m.accountId !== buildAccount)) {
-    ;(accountAmiIds[member.accountId] ??= {})[member.region] = member.imageId!
-  }
-  outputs['account-ami-ids'] = JSON.stringify(accountAmiIds)
-
-  const shared = sourceMember(result)?.sharedWith ?? NOT_SHARED
-  outputs['shared-with'] = JSON.stringify({
-    accounts: shared.accounts,
-    organizations: shared.organizations,
-    organizationalUnits: shared.organizationalUnits,
-    public: shared.public
-  })
-
-  outputs['pruned-ami-ids'] = JSON.stringify(prunedIds(result))
   return outputs
 }
 
-export function writeOutputs(outputs: Outputs): void {
-  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
+/** Writes every output it can; one that cannot be computed does not stop the others. */
+export function writeOutputs(config: Config, result: Result): void {
+  const failed: string[] = []
+  for (const [name, compute] of OUTPUTS) {
+    try {
+      const value = compute(config, result)
+      if (value !== undefined) core.setOutput(name, value)
+    } catch (error) {
+      failed.push(`${name} (${error instanceof Error ? error.message : String(error)})`)
+    }
+  }
+  if (failed.length > 0) throw new Error(`could not compute ${failed.join(', ')}`)
 }
 
 /** The build-region AMI in the build account. */
@@ -73,9 +60,57 @@ function sourceMember(result: Result): FleetMember | undefined {
   return result.fleet?.members.find((m) => m.role === 'source')
 }
 
+function buildAccount(result: Result): string | undefined {
+  return result.image?.accountId ?? sourceMember(result)?.accountId
+}
+
 /** Members that are real, usable AMIs: available with an ID (not planned, failed or pending). */
 function existing(result: Result): FleetMember[] {
   return (result.fleet?.members ?? []).filter((m) => m.imageId && m.state === 'available')
+}
+
+/** region → value for the build account's AMIs (the build-region AMI alone without a fleet). */
+function buildAccountMap<T>(result: Result, value: (m: FleetMember) => T): Record<string, T> {
+  const map: Record<string, T> = {}
+  const account = buildAccount(result)
+  for (const member of existing(result).filter((m) => m.accountId === account)) {
+    map[member.region] = value(member)
+  }
+  const image = result.image
+  if (image && !image.planned && !result.fleet) {
+    // The build finished but distribution never reported: the source AMI still exists.
+    map[image.region] = value({
+      accountId: image.accountId,
+      region: image.region,
+      imageId: image.id,
+      name: image.name,
+      role: 'source',
+      state: 'available',
+      reused: image.reused,
+      snapshots: image.snapshots
+    })
+  }
+  return map
+}
+
+/** account → region → AMI ID, for the copy accounts. */
+function copyAccountIds(result: Result): Record<string, Record<string, string>> {
+  const ids: Record<string, Record<string, string>> = {}
+  const account = buildAccount(result)
+  for (const member of existing(result).filter((m) => m.accountId !== account)) {
+    ;(ids[member.accountId] ??= {})[member.region] = member.imageId!
+  }
+  return ids
+}
+
+function sharedWith(result: Result): LaunchPermissions {
+  const shared = sourceMember(result)?.sharedWith ?? NOT_SHARED
+  return {
+    accounts: shared.accounts,
+    organizations: shared.organizations,
+    organizationalUnits: shared.organizationalUnits,
+    public: shared.public
+  }
 }
 
 /** region → IDs over all accounts; every examined region appears, `{}` when pruning did not run. */
