@@ -36,8 +36,8 @@ function setup(settings: Record<string, unknown> = {}) {
   return { sim, call, images: seeded.images, instanceId: seeded.instances[0] }
 }
 
-const names = (r: Record<string, any>) =>
-  (r.imagesSet as { name: string }[]).map((i) => i.name).sort() // eslint-disable-line @typescript-eslint/no-explicit-any
+const names = (r: Record<string, unknown>) =>
+  (r.imagesSet as { name: string }[]).map((i) => i.name).sort()
 
 describe('DescribeImages visibility', () => {
   it('shows own, public and shared images in the caller region only', () => {
