@@ -5,8 +5,7 @@ import { InputError } from './input-error.js'
 
 /** Quote a user value for an error message, shortened so a pasted blob cannot flood the log. */
 export function quote(value: string): string {
-  const oneLine = value.replace(/\r?\n/g, '\\n')
-  return JSON.stringify(oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine)
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value)
 }
 
 /** Commas and/or new lines; items trimmed, blanks dropped, duplicates dropped (first wins). */
@@ -102,8 +101,11 @@ const RFC3339 =
 export function parseDate(input: string, raw: string): Date | undefined {
   const match = RFC3339.exec(raw.trim())
   if (!match) return undefined
-  const [, year, month, day, hour = '00', minute = '00', second = '00', , zone = 'Z'] = match
-  const date = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}${zone.toUpperCase()}`)
+  const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', zone = 'Z'] =
+    match
+  const date = new Date(
+    `${year}-${month}-${day}T${hour}:${minute}:${second}${fraction.slice(0, 4)}${zone.toUpperCase()}`
+  )
   // Date() rolls 2027-02-30 over to March: compare the calendar fields to catch that.
   const valid =
     !Number.isNaN(date.getTime()) &&
@@ -180,9 +182,10 @@ export function parseMap(
     )
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    const stray = lines.find((line) => !isKeyValueLine(line))!
     throw new InputError(
       input,
-      `${input}: ${quote(raw)} is not a map. Write a map, ${example}; every line of Key=Value needs an "=".`
+      `${input}: not a map: the line ${quote(stray.trim())} is not Key=Value and the whole is not a YAML or JSON mapping. Write a map, ${example}.`
     )
   }
   const map: Record<string, MapValue> = {}
