@@ -72,10 +72,7 @@ describe('launch permissions', () => {
       [
         '| Granted to | ID |',
         '| --- | --- |',
-        '| Organization | arn:aws:organizations::111122223333:organization/o&#45;abc |'.replace(
-          '&#45;',
-          '-'
-        ),
+        '| Organization | arn:aws:organizations::111122223333:organization/o-abc |',
         '| Organizational unit | arn:aws:organizations::111122223333:ou/o-abc/ou-x |',
         '| Public | everyone |'
       ].join('\n'),
