@@ -1,0 +1,477 @@
+import { beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  CopyImageCommand,
+  DeregisterImageCommand,
+  DescribeImageAttributeCommand,
+  DescribeImagesCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+  EnableImageDeprecationCommand,
+  EnableImageDeregistrationProtectionCommand,
+  GetImageBlockPublicAccessStateCommand,
+  ModifyImageAttributeCommand,
+  ModifySnapshotAttributeCommand,
+  type DescribeImagesCommandInput,
+  type Image as AwsImage
+} from '@aws-sdk/client-ec2'
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms'
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
+import { mockClient } from 'aws-sdk-client-mock'
+import { distribute } from '../../src/distribute.js'
+import { copyClientToken, LINEAGE_TAG } from '../../src/image/copy.js'
+import { PartialFailure, type Fleet } from '../../src/types.js'
+import type { Config } from '../../src/config.js'
+import {
+  ACCOUNT,
+  availableImage,
+  awsError,
+  COPY_ACCOUNT,
+  makeHarness,
+  makeImage,
+  MUTATING,
+  REGION,
+  where
+} from './distribute-context.js'
+
+const ec2Mock = mockClient(EC2Client)
+const kmsMock = mockClient(KMSClient)
+const ssmMock = mockClient(SSMClient)
+const COPY = COPY_ACCOUNT.accountId
+const DEPRECATE_AT = new Date('2026-07-01T00:00:00Z')
+
+/** What the mocked AWS holds, per "account/region". */
+interface World {
+  lineage: Record<string, AwsImage[]>
+  named: Record<string, AwsImage>
+  /** Copy image ID -> DescribeImages answers before it is available ('pending' count or failure). */
+  pendingPolls: Record<string, number>
+  failed: Record<string, string>
+  lookupErrors: Record<string, Error>
+  /** Every call in order: "<Command> <account/region> <ImageId>". */
+  events: string[]
+}
+
+const copyId = (label: string): string => `ami-${label.replace('/', '-')}`
+
+function setup(partial: Partial<World> = {}): World {
+  const world: World = {
+    lineage: {},
+    named: {},
+    pendingPolls: {},
+    failed: {},
+    lookupErrors: {},
+    events: [],
+    ...partial
+  }
+  const record =
+    (name: string, answer: (input: never, label: string) => unknown = () => ({})) =>
+    (input: { ImageId?: string; ImageIds?: string[] }, getClient: () => unknown) => {
+      const label = where(getClient())
+      world.events.push(`${name} ${label} ${input.ImageId ?? input.ImageIds?.[0] ?? ''}`.trim())
+      return answer(input as never, label)
+    }
+  ec2Mock.on(DescribeSnapshotsCommand).resolves({
+    Snapshots: [{ SnapshotId: 'snap-0a', Encrypted: false }]
+  })
+  ec2Mock.on(DescribeImageAttributeCommand).resolves({ LaunchPermissions: [] })
+  ec2Mock.on(GetImageBlockPublicAccessStateCommand).resolves({
+    ImageBlockPublicAccessState: 'unblocked'
+  })
+  ec2Mock.on(DescribeImagesCommand).callsFake(
+    record('DescribeImages', (input: DescribeImagesCommandInput, label) => {
+      if (world.lookupErrors[label] && input.Filters) throw world.lookupErrors[label]
+      const filter = input.Filters?.[0]
+      if (filter?.Name === `tag:${LINEAGE_TAG}`) return { Images: world.lineage[label] ?? [] }
+      if (filter?.Name === 'name') return { Images: world.named[label] ? [world.named[label]] : [] }
+      if (filter?.Name === 'is-public') return { Images: [] }
+      const id = input.ImageIds![0]
+      if ((world.pendingPolls[id] ?? 0) > 0) {
+        world.pendingPolls[id]--
+        return { Images: [{ ImageId: id, State: 'pending' }] }
+      }
+      if (world.failed[id]) {
+        return {
+          Images: [
+            {
+              ImageId: id,
+              State: 'failed',
+              StateReason: { Code: 'Client.CopyFailed', Message: world.failed[id] }
+            }
+          ]
+        }
+      }
+      return { Images: [availableImage(id, 1)] }
+    })
+  )
+  ec2Mock
+    .on(CopyImageCommand)
+    .callsFake(record('CopyImage', (_input, label) => ({ ImageId: copyId(label) })))
+  for (const [command, name] of [
+    [ModifyImageAttributeCommand, 'ModifyImageAttribute'],
+    [ModifySnapshotAttributeCommand, 'ModifySnapshotAttribute'],
+    [EnableImageDeprecationCommand, 'EnableImageDeprecation'],
+    [EnableImageDeregistrationProtectionCommand, 'EnableImageDeregistrationProtection'],
+    [DeregisterImageCommand, 'DeregisterImage']
+  ] as const) {
+    ec2Mock.on(command).callsFake(record(name))
+  }
+  ssmMock.on(PutParameterCommand).callsFake(record('PutParameter'))
+  return world
+}
+
+const share = (overrides: Partial<Config['share']> = {}): Config['share'] => ({
+  accounts: ['222222222222'],
+  organizations: [],
+  organizationalUnits: [],
+  public: false,
+  snapshots: false,
+  mode: 'add',
+  ...overrides
+})
+
+const copy = (overrides: Partial<Config['copy']> = {}): Config['copy'] => ({
+  regions: ['us-east-1', 'ap-south-1'],
+  accounts: [],
+  regionKmsKeyIds: {},
+  ...overrides
+})
+
+function mutatingCalls(): string[] {
+  const all = [...ec2Mock.calls(), ...ssmMock.calls(), ...kmsMock.calls()]
+  return all
+    .map((c) => c.args[0] as { constructor: { name: string }; input: { DryRun?: boolean } })
+    .filter((cmd) => MUTATING.includes(cmd.constructor.name) && !cmd.input.DryRun)
+    .map((cmd) => cmd.constructor.name)
+}
+
+async function partialFailure(promise: Promise<Fleet>): Promise<PartialFailure> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e
+  )
+  expect(error).toBeInstanceOf(PartialFailure)
+  return error as PartialFailure
+}
+
+beforeEach(() => {
+  ec2Mock.reset()
+  kmsMock.reset()
+  ssmMock.reset()
+})
+
+describe('distribute: the whole fleet', () => {
+  it('copies to every region and copy account, tagged at creation, shared and set up as each lands', async () => {
+    const world = setup()
+    const { ctx, logs } = makeHarness({
+      tags: { team: 'platform', 'ami-share-action:family': 'golden' },
+      share: share({ snapshots: true }),
+      copy: copy({
+        accounts: [COPY_ACCOUNT],
+        kmsKeyId: 'alias/golden',
+        regionKmsKeyIds: { 'ap-south-1': 'arn:aws:kms:ap-south-1:111122223333:key/ap' }
+      }),
+      deprecateAt: DEPRECATE_AT,
+      deregistrationProtection: true,
+      ssmParameter: '/golden/latest'
+    })
+    const fleet = await distribute(ctx, makeImage())
+
+    const copies = ec2Mock.commandCalls(CopyImageCommand)
+    expect(copies.map(where).sort()).toEqual(
+      [
+        `${ACCOUNT}/ap-south-1`,
+        `${ACCOUNT}/us-east-1`,
+        `${COPY}/ap-south-1`,
+        `${COPY}/eu-west-1`,
+        `${COPY}/us-east-1`
+      ].sort()
+    )
+    const tags = [
+      { Key: 'team', Value: 'platform' },
+      { Key: 'ami-share-action:family', Value: 'golden' },
+      { Key: LINEAGE_TAG, Value: `ami-0source@${REGION}` }
+    ]
+    const toUsEast = copies.find((c) => where(c) === `${ACCOUNT}/us-east-1`)!
+    expect(toUsEast.args[0].input).toEqual({
+      SourceRegion: REGION,
+      SourceImageId: 'ami-0source',
+      Name: 'golden-1',
+      Description: 'Golden image',
+      Encrypted: true,
+      KmsKeyId: 'alias/golden',
+      ClientToken: copyClientToken(ctx.runId, 'ami-0source', ACCOUNT, 'us-east-1'),
+      TagSpecifications: [
+        { ResourceType: 'image', Tags: tags },
+        { ResourceType: 'snapshot', Tags: tags }
+      ]
+    })
+    for (const c of copies.filter((c) => where(c).endsWith('/ap-south-1'))) {
+      expect(c.args[0].input.KmsKeyId).toBe('arn:aws:kms:ap-south-1:111122223333:key/ap')
+    }
+    expect(world.events.some((e) => e.startsWith('CreateTags'))).toBe(false)
+
+    // The source: launch permission for share and copy accounts, snapshots for both too.
+    const modify = ec2Mock.commandCalls(ModifyImageAttributeCommand)
+    const onSource = modify.find((c) => c.args[0].input.ImageId === 'ami-0source')!
+    expect(onSource.args[0].input.LaunchPermission).toEqual({
+      Add: [{ UserId: '222222222222' }, { UserId: COPY }]
+    })
+    const sourceSnapshot = ec2Mock
+      .commandCalls(ModifySnapshotAttributeCommand)
+      .find((c) => c.args[0].input.SnapshotId === 'snap-0a')!
+    expect(sourceSnapshot.args[0].input.CreateVolumePermission).toEqual({
+      Add: [{ UserId: '222222222222' }, { UserId: COPY }]
+    })
+    // Each copy is shared with share-accounts in its own region, by its owner.
+    const copyShares = modify.filter((c) => c.args[0].input.ImageId !== 'ami-0source')
+    expect(copyShares.map((c) => `${where(c)} ${c.args[0].input.ImageId}`).sort()).toEqual(
+      copies.map((c) => `${where(c)} ${copyId(where(c))}`).sort()
+    )
+    for (const c of copyShares) {
+      expect(c.args[0].input.LaunchPermission).toEqual({ Add: [{ UserId: '222222222222' }] })
+    }
+    // Lifecycle on all six AMIs; the SSM parameter only where the build account has the AMI.
+    expect(ec2Mock.commandCalls(EnableImageDeprecationCommand)).toHaveLength(6)
+    expect(ec2Mock.commandCalls(EnableImageDeregistrationProtectionCommand)).toHaveLength(6)
+    const puts = ssmMock.commandCalls(PutParameterCommand)
+    expect(puts.map((c) => `${where(c)} ${c.args[0].input.Value}`).sort()).toEqual(
+      [
+        `ssm ${ACCOUNT}/ap-south-1 ${copyId(`${ACCOUNT}/ap-south-1`)}`,
+        `ssm ${ACCOUNT}/eu-west-1 ami-0source`,
+        `ssm ${ACCOUNT}/us-east-1 ${copyId(`${ACCOUNT}/us-east-1`)}`
+      ].sort()
+    )
+
+    expect(fleet.members).toHaveLength(6)
+    expect(fleet.members[0]).toMatchObject({
+      role: 'source',
+      imageId: 'ami-0source',
+      state: 'available',
+      sharedWith: { accounts: ['222222222222', COPY], public: false },
+      deprecateAt: DEPRECATE_AT,
+      protected: true,
+      ssmParameter: '/golden/latest'
+    })
+    for (const m of fleet.members.slice(1)) {
+      expect(m).toMatchObject({ role: 'copy', state: 'available', reused: false })
+      expect(m.imageId).toBe(copyId(`${m.accountId}/${m.region}`))
+      expect(m.snapshots).toHaveLength(1)
+      expect(m.durationMs).toEqual(expect.any(Number))
+      expect(m.sharedWith?.accounts).toEqual(['222222222222'])
+      expect(m.ssmParameter).toBe(m.accountId === ACCOUNT ? '/golden/latest' : undefined)
+    }
+    expect(logs.join('\n')).toMatch(/Copying ami-0source to us-east-1 \(account 111122223333\)/)
+  })
+
+  it('shares and deprecates a fast copy before a slow one is available', async () => {
+    const slow = copyId(`${ACCOUNT}/ap-south-1`)
+    const fast = copyId(`${ACCOUNT}/us-east-1`)
+    const world = setup({ pendingPolls: { [slow]: 30 } })
+    const { ctx } = makeHarness({ share: share(), copy: copy(), deprecateAt: DEPRECATE_AT })
+    await distribute(ctx, makeImage())
+    const index = (event: string): number => world.events.indexOf(event)
+    const slowAvailable = world.events.lastIndexOf(`DescribeImages ${ACCOUNT}/ap-south-1 ${slow}`)
+    expect(index(`ModifyImageAttribute ${ACCOUNT}/us-east-1 ${fast}`)).toBeGreaterThan(-1)
+    expect(index(`ModifyImageAttribute ${ACCOUNT}/us-east-1 ${fast}`)).toBeLessThan(slowAvailable)
+    expect(index(`EnableImageDeprecation ${ACCOUNT}/us-east-1 ${fast}`)).toBeLessThan(slowAvailable)
+    expect(index(`ModifyImageAttribute ${ACCOUNT}/ap-south-1 ${slow}`)).toBeGreaterThan(
+      slowAvailable
+    )
+  })
+
+  it('shares nothing on a copy when there is nothing to share, but still sets its lifecycle', async () => {
+    setup()
+    const { ctx } = makeHarness({ copy: copy(), deprecateAt: DEPRECATE_AT })
+    await distribute(ctx, makeImage())
+    expect(ec2Mock.commandCalls(ModifyImageAttributeCommand)).toHaveLength(0)
+    expect(ec2Mock.commandCalls(DescribeImageAttributeCommand)).toHaveLength(1) // the source
+    expect(ec2Mock.commandCalls(EnableImageDeprecationCommand)).toHaveLength(3)
+  })
+})
+
+describe('distribute: failures', () => {
+  it('keeps the other copies when one fails and reports a table with the StateReason', async () => {
+    const failedId = copyId(`${ACCOUNT}/us-east-1`)
+    setup({ failed: { [failedId]: 'snapshot copy failed: internal error' } })
+    const { ctx } = makeHarness({ share: share(), copy: copy(), deprecateAt: DEPRECATE_AT })
+    const error = await partialFailure(distribute(ctx, makeImage()))
+    expect(error.message).toMatch(/1 of 3 AMIs failed; the others exist and were kept/)
+    expect(error.message).toMatch(
+      /FAILED {2}copy 111122223333 us-east-1 ami-111122223333-us-east-1: .*failed.*snapshot copy failed: internal error/
+    )
+    expect(error.message).toMatch(/ok {6}copy 111122223333 ap-south-1 /)
+    const members = error.fleet!.members
+    expect(members.find((m) => m.region === 'us-east-1')!.state).toBe('failed')
+    const ok = members.find((m) => m.region === 'ap-south-1')!
+    expect(ok).toMatchObject({ state: 'available', deprecateAt: DEPRECATE_AT })
+    expect(ec2Mock.commandCalls(DeregisterImageCommand)).toHaveLength(0)
+  })
+
+  it('fails only the copy account whose role cannot be assumed', async () => {
+    setup({
+      lookupErrors: {
+        [`${COPY}/eu-west-1`]: awsError('AccessDenied', 'not authorized to perform sts:AssumeRole')
+      }
+    })
+    const { ctx } = makeHarness({ copy: copy({ regions: [], accounts: [COPY_ACCOUNT] }) })
+    const error = await partialFailure(distribute(ctx, makeImage()))
+    expect(error.message).toContain(`${COPY_ACCOUNT.roleArn} failed`)
+    expect(error.message).toContain('sts:AssumeRole')
+    expect(ec2Mock.commandCalls(CopyImageCommand)).toHaveLength(0)
+  })
+
+  it('reports a CopyImage error as a failed member', async () => {
+    setup()
+    ec2Mock.on(CopyImageCommand).rejects(awsError('InvalidParameterValue', 'bad key'))
+    const { ctx } = makeHarness({ copy: copy({ regions: ['us-east-1'] }) })
+    const error = await partialFailure(distribute(ctx, makeImage()))
+    expect(error.fleet!.members[1].state).toBe('failed')
+    expect(error.fleet!.members[1].imageId).toBeUndefined()
+    expect(error.message).toMatch(/FAILED {2}copy 111122223333 us-east-1 -: .*bad key/)
+  })
+
+  it('fails the run, naming the parameter, when the SSM write for the source is denied', async () => {
+    setup()
+    ssmMock.on(PutParameterCommand).rejects(new Error('AccessDeniedException'))
+    const { ctx } = makeHarness({ ssmParameter: '/golden/latest' })
+    const error = await partialFailure(distribute(ctx, makeImage()))
+    expect(error.message).toMatch(/PARTIAL source .*SSM parameter \/golden\/latest/)
+  })
+
+  it('refuses an AWS-managed key before any change', async () => {
+    setup()
+    ec2Mock.on(DescribeSnapshotsCommand).resolves({
+      Snapshots: [{ SnapshotId: 'snap-0a', Encrypted: true, KmsKeyId: 'arn:aws:kms:x:1:key/k' }]
+    })
+    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyManager: 'AWS' } })
+    const { ctx } = makeHarness({ share: share(), copy: copy({ accounts: [COPY_ACCOUNT] }) })
+    await expect(distribute(ctx, makeImage())).rejects.toThrow(
+      /AWS-managed key arn:aws:kms:x:1:key\/k/
+    )
+    expect(mutatingCalls()).toEqual([])
+  })
+
+  it('refuses share-public under block public access with no ModifyImageAttribute sent', async () => {
+    setup()
+    ec2Mock
+      .on(GetImageBlockPublicAccessStateCommand)
+      .resolves({ ImageBlockPublicAccessState: 'block-new-sharing' })
+    const { ctx } = makeHarness({ share: share({ public: true }), copy: copy() })
+    await expect(distribute(ctx, makeImage())).rejects.toThrow(
+      /Pre-flight checks failed:[\s\S]*aws ec2 disable-image-block-public-access --region eu-west-1[\s\S]*--region us-east-1/
+    )
+    expect(mutatingCalls()).toEqual([])
+  })
+
+  it('warns with the accounts a customer key policy misses, then carries on', async () => {
+    setup()
+    ec2Mock.on(DescribeSnapshotsCommand).resolves({
+      Snapshots: [{ SnapshotId: 'snap-0a', Encrypted: true, KmsKeyId: 'arn:aws:kms:x:1:key/c' }]
+    })
+    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'c', KeyManager: 'CUSTOMER' } })
+    kmsMock.on(GetKeyPolicyCommand).resolves({ Policy: '{"Statement":[]}' })
+    const { ctx } = makeHarness({ share: share() })
+    await distribute(ctx, makeImage())
+    expect(ctx.warnings).toHaveLength(1)
+    expect(ctx.warnings[0]).toMatch(/does not grant kms:Decrypt.* to account\(s\) 222222222222/)
+    expect(ec2Mock.commandCalls(ModifyImageAttributeCommand)).toHaveLength(1)
+  })
+})
+
+describe('distribute: existing copies', () => {
+  it('reuses a copy with the lineage tag (resume) instead of copying again', async () => {
+    const existing = availableImage('ami-existing', 1)
+    setup({ lineage: { [`${ACCOUNT}/us-east-1`]: [existing] } })
+    const { ctx } = makeHarness({ share: share(), copy: copy(), deprecateAt: DEPRECATE_AT })
+    const fleet = await distribute(ctx, makeImage())
+    const lookup = ec2Mock
+      .commandCalls(DescribeImagesCommand)
+      .find((c) => c.args[0].input.Filters?.[0].Name === `tag:${LINEAGE_TAG}`)!
+    expect(lookup.args[0].input).toEqual({
+      Owners: ['self'],
+      Filters: [{ Name: `tag:${LINEAGE_TAG}`, Values: [`ami-0source@${REGION}`] }]
+    })
+    expect(ec2Mock.commandCalls(CopyImageCommand).map(where)).toEqual([`${ACCOUNT}/ap-south-1`])
+    const reused = fleet.members.find((m) => m.region === 'us-east-1')!
+    expect(reused).toMatchObject({ imageId: 'ami-existing', reused: true, state: 'available' })
+    expect(reused.durationMs).toBeUndefined()
+    const shared = ec2Mock
+      .commandCalls(ModifyImageAttributeCommand)
+      .map((c) => c.args[0].input.ImageId)
+    expect(shared).toContain('ami-existing')
+  })
+
+  it('with if-exists: reuse, reuses a same-name AMI and waits for one still pending', async () => {
+    const world = setup({
+      named: {
+        [`${ACCOUNT}/ap-south-1`]: { ImageId: 'ami-named', Name: 'golden-1', State: 'pending' }
+      },
+      pendingPolls: { 'ami-named': 2 }
+    })
+    const { ctx } = makeHarness({ copy: copy(), ifExists: 'reuse' })
+    const fleet = await distribute(ctx, makeImage())
+    expect(ec2Mock.commandCalls(CopyImageCommand).map(where)).toEqual([`${ACCOUNT}/us-east-1`])
+    expect(fleet.members.find((m) => m.region === 'ap-south-1')).toMatchObject({
+      imageId: 'ami-named',
+      reused: true,
+      state: 'available'
+    })
+    expect(world.events.filter((e) => e.endsWith('ami-named'))).toHaveLength(3)
+  })
+
+  it('with if-exists: fail, a same-name AMI in any target stops the run before any copy', async () => {
+    setup({
+      named: {
+        [`${ACCOUNT}/ap-south-1`]: { ImageId: 'ami-old', Name: 'golden-1', State: 'available' }
+      }
+    })
+    const { ctx } = makeHarness({ share: share(), copy: copy() })
+    await expect(distribute(ctx, makeImage())).rejects.toThrow(
+      /AMI named "golden-1" already exists in ap-south-1 \(account 111122223333\): ami-old/
+    )
+    expect(mutatingCalls()).toEqual([])
+  })
+
+  it('with if-exists: replace, deregisters the same-name AMI and copies again', async () => {
+    const world = setup({
+      named: {
+        [`${ACCOUNT}/us-east-1`]: { ImageId: 'ami-old', Name: 'golden-1', State: 'available' }
+      }
+    })
+    const { ctx } = makeHarness({ copy: copy({ regions: ['us-east-1'] }), ifExists: 'replace' })
+    await distribute(ctx, makeImage())
+    expect(ec2Mock.commandCalls(DeregisterImageCommand)[0].args[0].input).toEqual({
+      ImageId: 'ami-old',
+      DeleteAssociatedSnapshots: true
+    })
+    const order = world.events.filter((e) => /^(DeregisterImage|CopyImage)/.test(e))
+    expect(order).toEqual([
+      `DeregisterImage ${ACCOUNT}/us-east-1 ami-old`,
+      `CopyImage ${ACCOUNT}/us-east-1`
+    ])
+  })
+})
+
+describe('distribute: adopted AMI of another account', () => {
+  it('neither shares nor deprecates it, but copies it and writes the SSM parameter', async () => {
+    setup()
+    const { ctx, logs } = makeHarness({
+      share: share(),
+      copy: copy({ regions: ['us-east-1'] }),
+      deprecateAt: DEPRECATE_AT,
+      ssmParameter: '/golden/latest'
+    })
+    const fleet = await distribute(ctx, makeImage({ ownerId: '555555555555', source: 'existing' }))
+    const shared = ec2Mock
+      .commandCalls(ModifyImageAttributeCommand)
+      .map((c) => c.args[0].input.ImageId)
+    expect(shared).toEqual([copyId(`${ACCOUNT}/us-east-1`)])
+    expect(ec2Mock.commandCalls(EnableImageDeprecationCommand)).toHaveLength(1)
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(2)
+    expect(fleet.members[0]).toMatchObject({
+      accountId: '555555555555',
+      ssmParameter: '/golden/latest'
+    })
+    expect(logs.join('\n')).toMatch(/Sharing skipped: ami-0source is owned by account 555555555555/)
+  })
+})
