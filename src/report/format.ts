@@ -1,11 +1,12 @@
 // Small formatters shared by the job summary and the PR comment.
+import { SNAPSHOT_PRICE_PER_GB_MONTH } from '../prune/storage.js'
 import { cell, link } from './markdown.js'
 
 /**
- * Standard EBS snapshot storage price, USD per GB-month (us-east-1). Used only for an estimate:
+ * Standard EBS snapshot storage price, USD per GB-month, as pruning uses it. Only an estimate:
  * snapshots are incremental, so the real cost of a version is usually lower.
  */
-export const SNAPSHOT_USD_PER_GB_MONTH = 0.05
+export const SNAPSHOT_USD_PER_GB_MONTH = SNAPSHOT_PRICE_PER_GB_MONTH
 
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/

@@ -10,7 +10,16 @@ import type {
   PruneReport,
   Result
 } from '../types.js'
-import { amiLink, between, date, duration, gib, monthlyCost, runUrl } from './format.js'
+import {
+  SNAPSHOT_USD_PER_GB_MONTH,
+  amiLink,
+  between,
+  date,
+  duration,
+  gib,
+  monthlyCost,
+  runUrl
+} from './format.js'
 import { cell, codeBlock, link, list, table, text } from './markdown.js'
 
 /** The first line of the error, for headlines; the whole message goes in failureSection. */
@@ -174,7 +183,7 @@ export function pruneSection(
   const storage =
     `${dryRun ? 'Would free' : 'Freed'} ${gib(prune.freedGiB)} of snapshots ` +
     `(≈ ${monthlyCost(prune.freedGiB)}); ${gib(prune.keptGiB)} kept (≈ ${monthlyCost(prune.keptGiB)}). ` +
-    `Estimate at $0.05 per GB-month for standard snapshot storage; snapshots are incremental, so the ` +
+    `Estimate at $${SNAPSHOT_USD_PER_GB_MONTH} per GB-month for standard snapshot storage; snapshots are incremental, so the ` +
     `real figure is usually lower.`
   const where = prune.examined.map((e) => `${e.accountId}/${e.region}`)
   blocks.push(
