@@ -1,0 +1,130 @@
+import { describe, expect, it } from '@jest/globals'
+import { snapshotOutcomes } from '../../src/prune/deregister.js'
+import { createPacer } from '../../src/prune/pacer.js'
+import { mapBounded } from '../../src/prune/pool.js'
+import type { Candidate } from '../../src/prune/select.js'
+import {
+  SNAPSHOT_PRICE_PER_GB_MONTH,
+  monthlySnapshotCost,
+  snapshotsOf,
+  uniqueGiB
+} from '../../src/prune/storage.js'
+
+describe('storage', () => {
+  it('prices snapshots at $0.05 per GB-month, rounded to cents', () => {
+    expect(SNAPSHOT_PRICE_PER_GB_MONTH).toBe(0.05)
+    expect(monthlySnapshotCost(1000)).toBe(50)
+    expect(monthlySnapshotCost(33)).toBe(1.65)
+    expect(monthlySnapshotCost(10, 0.0125)).toBe(0.13)
+  })
+
+  it('sizes an AMI from its EBS mappings and ignores instance-store ones', () => {
+    expect(
+      snapshotsOf({
+        BlockDeviceMappings: [
+          { DeviceName: '/dev/xvda', Ebs: { SnapshotId: 'snap-1', VolumeSize: 30 } },
+          { DeviceName: '/dev/sdb', VirtualName: 'ephemeral0' },
+          { DeviceName: '/dev/sdc', Ebs: { SnapshotId: 'snap-2' } }
+        ]
+      })
+    ).toEqual([
+      { id: 'snap-1', sizeGiB: 30 },
+      { id: 'snap-2', sizeGiB: 0 }
+    ])
+    expect(snapshotsOf({})).toEqual([])
+  })
+
+  it('counts a shared snapshot once', () => {
+    expect(
+      uniqueGiB([
+        { id: 'a', sizeGiB: 8 },
+        { id: 'a', sizeGiB: 8 },
+        { id: 'b', sizeGiB: 2 }
+      ])
+    ).toBe(10)
+  })
+})
+
+describe('snapshotOutcomes', () => {
+  const candidate = {
+    imageId: 'ami-1',
+    snapshots: [
+      { id: 'snap-ok', sizeGiB: 8 },
+      { id: 'snap-perm', sizeGiB: 4 },
+      { id: 'snap-err', sizeGiB: 2 },
+      { id: 'snap-missing', sizeGiB: 1 }
+    ]
+  } as Candidate
+
+  it('turns every AWS return code into deleted or kept with a reason', () => {
+    expect(
+      snapshotOutcomes(candidate, [
+        { SnapshotId: 'snap-ok', ReturnCode: 'success' },
+        { SnapshotId: 'snap-perm', ReturnCode: 'missing-permissions' },
+        { SnapshotId: 'snap-err', ReturnCode: 'internal-error' },
+        { SnapshotId: 'snap-extra', ReturnCode: 'success' }
+      ])
+    ).toEqual([
+      { id: 'snap-ok', sizeGiB: 8, deleted: true },
+      {
+        id: 'snap-perm',
+        sizeGiB: 4,
+        deleted: false,
+        reason: 'missing-permissions: the role may not call ec2:DeleteSnapshot'
+      },
+      { id: 'snap-err', sizeGiB: 2, deleted: false, reason: 'internal-error' },
+      { id: 'snap-missing', sizeGiB: 1, deleted: false, reason: 'no result from DeregisterImage' },
+      { id: 'snap-extra', sizeGiB: 0, deleted: true }
+    ])
+  })
+})
+
+describe('createPacer', () => {
+  it('lets the burst through, then spaces calls at the refill rate', async () => {
+    let clock = 0
+    const waits: number[] = []
+    const pace = createPacer({
+      capacity: 3,
+      refillPerSecond: 2,
+      now: () => clock,
+      sleep: async (ms) => {
+        waits.push(ms)
+      }
+    })
+    for (let i = 0; i < 5; i++) await pace()
+    expect(waits).toEqual([500, 1000])
+    clock = 10_000 // long idle: the bucket refills to capacity, not beyond
+    waits.length = 0
+    for (let i = 0; i < 4; i++) await pace()
+    expect(waits).toEqual([500])
+  })
+})
+
+describe('mapBounded', () => {
+  it('keeps at most `limit` tasks in flight, keeps order, and isolates failures', async () => {
+    let inFlight = 0
+    let peak = 0
+    const results = await mapBounded([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      inFlight++
+      peak = Math.max(peak, inFlight)
+      await new Promise((resolve) => setTimeout(resolve, 5 * (8 - n)))
+      inFlight--
+      if (n === 4) throw new Error('four')
+      return n * 10
+    })
+    expect(peak).toBe(3)
+    expect(results.map((r) => (r.ok ? r.value : (r.error as Error).message))).toEqual([
+      10,
+      20,
+      30,
+      'four',
+      50,
+      60,
+      70
+    ])
+  })
+
+  it('does nothing for no items', async () => {
+    await expect(mapBounded([], 4, async () => 1)).resolves.toEqual([])
+  })
+})
