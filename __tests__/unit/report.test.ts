@@ -35,6 +35,8 @@ const { report } = await import('../../src/report/index.js')
 
 const ctx = (cfg: Config = config()): RunContext => ({ config: cfg }) as unknown as RunContext
 
+process.env.GITHUB_STEP_SUMMARY ??= '/tmp/report-test-summary.md'
+
 beforeEach(() => {
   core.reset()
   created.length = 0

@@ -184,7 +184,13 @@ describe('job summary', () => {
   })
 
   it('writeSummary sends the markdown to core.summary', async () => {
-    await writeSummary('## hello\n')
+    await writeSummary('## hello\n', { GITHUB_STEP_SUMMARY: '/tmp/summary.md' })
     expect(core.summaryText.join('')).toBe('## hello\n')
+  })
+
+  it('writeSummary outside a runner prints the summary to the log', async () => {
+    await writeSummary('## hello\n', {})
+    expect(core.summaryText).toEqual([])
+    expect(core.info).toHaveBeenCalledWith(expect.stringContaining('## hello'))
   })
 })

@@ -49,6 +49,14 @@ export function buildSummary(
   return joinWithin(blocks, limit, byteLength, note).markdown + '\n'
 }
 
-export async function writeSummary(markdown: string): Promise<void> {
+/** Writes the job summary; outside a runner (no GITHUB_STEP_SUMMARY) it goes to the log instead. */
+export async function writeSummary(
+  markdown: string,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
+  if (!env.GITHUB_STEP_SUMMARY) {
+    core.info(`GITHUB_STEP_SUMMARY is not set: the job summary follows.\n${markdown}`)
+    return
+  }
   await core.summary.addRaw(markdown).write()
 }
