@@ -106,15 +106,13 @@ function setup(partial: Partial<World> = {}): World {
   ec2Mock
     .on(CopyImageCommand)
     .callsFake(record('CopyImage', (_input, label) => ({ ImageId: copyId(label) })))
-  for (const [command, name] of [
-    [ModifyImageAttributeCommand, 'ModifyImageAttribute'],
-    [ModifySnapshotAttributeCommand, 'ModifySnapshotAttribute'],
-    [EnableImageDeprecationCommand, 'EnableImageDeprecation'],
-    [EnableImageDeregistrationProtectionCommand, 'EnableImageDeregistrationProtection'],
-    [DeregisterImageCommand, 'DeregisterImage']
-  ] as const) {
-    ec2Mock.on(command).callsFake(record(name))
-  }
+  ec2Mock.on(ModifyImageAttributeCommand).callsFake(record('ModifyImageAttribute'))
+  ec2Mock.on(ModifySnapshotAttributeCommand).callsFake(record('ModifySnapshotAttribute'))
+  ec2Mock.on(EnableImageDeprecationCommand).callsFake(record('EnableImageDeprecation'))
+  ec2Mock
+    .on(EnableImageDeregistrationProtectionCommand)
+    .callsFake(record('EnableImageDeregistrationProtection'))
+  ec2Mock.on(DeregisterImageCommand).callsFake(record('DeregisterImage'))
   ssmMock.on(PutParameterCommand).callsFake(record('PutParameter'))
   return world
 }

@@ -27,7 +27,9 @@ function spec(overrides: Partial<ShareSpec> = {}): ShareSpec {
   return { ...none, snapshotAccounts: [], mode: 'add', ...overrides }
 }
 
-beforeEach(() => ec2Mock.reset())
+beforeEach(() => {
+  ec2Mock.reset()
+})
 
 describe('shareImage', () => {
   const target = { imageId: 'ami-1', region: REGION, snapshotIds: ['snap-1', 'snap-2'] }
