@@ -155,8 +155,8 @@ describeWithCli('AWS CLI against the emulator', () => {
       ])
       imageId = created.ImageId
       expect(imageId).toMatch(/^ami-[0-9a-f]{17}$/)
-    // Past the window in which a new ID is NotFound (as on AWS), well before the image is ready.
-    emu.advance(5_000)
+      // Past the window in which a new ID is NotFound (as on AWS), well before the image is ready.
+      emu.advance(5_000)
       const pending = await ok(['ec2', 'describe-images', '--image-ids', imageId])
       expect(pending.Images[0].State).toBe('pending')
       emu.advance(HOUR)
