@@ -67,9 +67,8 @@ export async function planDistribution(ctx: RunContext, image: Image): Promise<F
       )
     }
   }
-  const checks = image.planned
-    ? targets.map((target) => ({ target }) as TargetCheck)
-    : await checkTargets(ctx, image, targets)
+  // A planned image has no ID yet: the lineage lookup finds nothing, the name lookup still counts.
+  const checks = await checkTargets(ctx, image, targets)
   for (const c of checks) if (c.error) findings.push(error(c.error))
   findings.push(...nameConflicts(ctx, image, checks))
 

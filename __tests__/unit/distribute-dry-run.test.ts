@@ -1,0 +1,207 @@
+import { beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  CopyImageCommand,
+  DescribeImageAttributeCommand,
+  DescribeImagesCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+  GetImageBlockPublicAccessStateCommand,
+  ModifyImageAttributeCommand,
+  type DescribeImagesCommandInput
+} from '@aws-sdk/client-ec2'
+import { KMSClient } from '@aws-sdk/client-kms'
+import { SSMClient } from '@aws-sdk/client-ssm'
+import { mockClient } from 'aws-sdk-client-mock'
+import { distribute } from '../../src/distribute.js'
+import { LINEAGE_TAG } from '../../src/image/copy.js'
+import type { Config } from '../../src/config.js'
+import {
+  ACCOUNT,
+  awsError,
+  COPY_ACCOUNT,
+  makeHarness,
+  makeImage,
+  MUTATING,
+  where
+} from './distribute-context.js'
+
+const ec2Mock = mockClient(EC2Client)
+const kmsMock = mockClient(KMSClient)
+const ssmMock = mockClient(SSMClient)
+const COPY = COPY_ACCOUNT.accountId
+
+const config = (overrides: Partial<Config> = {}): Partial<Config> => ({
+  dryRun: true,
+  share: {
+    accounts: ['222222222222'],
+    organizations: [],
+    organizationalUnits: [],
+    public: false,
+    snapshots: false,
+    mode: 'exact'
+  },
+  copy: {
+    regions: ['us-east-1'],
+    accounts: [COPY_ACCOUNT],
+    kmsKeyId: 'alias/golden',
+    regionKmsKeyIds: {}
+  },
+  deprecateAt: new Date('2026-07-01T00:00:00Z'),
+  deregistrationProtection: true,
+  ssmParameter: '/golden/latest',
+  ...overrides
+})
+
+function sentForReal(): string[] {
+  return [...ec2Mock.calls(), ...ssmMock.calls(), ...kmsMock.calls()]
+    .map((c) => c.args[0] as { constructor: { name: string }; input: { DryRun?: boolean } })
+    .filter((cmd) => MUTATING.includes(cmd.constructor.name) && cmd.input.DryRun !== true)
+    .map((cmd) => cmd.constructor.name)
+}
+
+beforeEach(() => {
+  ec2Mock.reset()
+  kmsMock.reset()
+  ssmMock.reset()
+  ec2Mock.on(DescribeSnapshotsCommand).resolves({
+    Snapshots: [{ SnapshotId: 'snap-0a', Encrypted: false }]
+  })
+  ec2Mock
+    .on(DescribeImageAttributeCommand)
+    .resolves({ LaunchPermissions: [{ UserId: '444444444444' }] })
+  ec2Mock.on(DescribeImagesCommand).resolves({ Images: [] })
+  ec2Mock.on(ModifyImageAttributeCommand).rejects(awsError('DryRunOperation', 'would succeed'))
+  ec2Mock.on(CopyImageCommand).rejects(awsError('DryRunOperation', 'would succeed'))
+})
+
+describe('distribute in a dry run', () => {
+  it('changes nothing, probes with DryRun=true and plans share, copy and lifecycle', async () => {
+    const { ctx } = makeHarness(config())
+    const fleet = await distribute(ctx, makeImage())
+    expect(sentForReal()).toEqual([])
+    expect(ec2Mock.commandCalls(ModifyImageAttributeCommand)[0].args[0].input).toEqual({
+      ImageId: 'ami-0source',
+      LaunchPermission: {
+        Add: [{ UserId: '222222222222' }, { UserId: COPY }],
+        Remove: [{ UserId: '444444444444' }]
+      },
+      DryRun: true
+    })
+    const copies = ec2Mock.commandCalls(CopyImageCommand)
+    expect(copies.map(where).sort()).toEqual(
+      [`${ACCOUNT}/us-east-1`, `${COPY}/eu-west-1`, `${COPY}/us-east-1`].sort()
+    )
+    for (const c of copies)
+      expect(c.args[0].input).toMatchObject({ DryRun: true, KmsKeyId: 'alias/golden' })
+    const texts = ctx.plan.map((p) => `${p.phase}: ${p.text}`)
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        `share: Share ami-0source in eu-west-1 with 222222222222, ${COPY}`,
+        'share: Remove launch permissions of 444444444444 from ami-0source (sharing-mode: exact)',
+        `share: Grant createVolumePermission on the snapshots of ami-0source to ${COPY}`,
+        `copy: Copy ami-0source to us-east-1 (account ${ACCOUNT}), encrypted with alias/golden, tagged at creation`,
+        `copy: Copy ami-0source to eu-west-1 (account ${COPY}), encrypted with alias/golden, tagged at creation`,
+        'lifecycle: For ami-0source in eu-west-1: deprecate at 2026-07-01T00:00:00.000Z, turn on deregistration protection, set SSM parameter /golden/latest',
+        `lifecycle: For the copy in eu-west-1 (account ${COPY}): deprecate at 2026-07-01T00:00:00.000Z, turn on deregistration protection`
+      ])
+    )
+    expect(ctx.plan.filter((p) => p.problem)).toEqual([])
+    expect(fleet.members.map((m) => m.state)).toEqual([
+      'available',
+      'planned',
+      'planned',
+      'planned'
+    ])
+  })
+
+  it('reports a missing permission found by a DryRun probe as a problem, without failing', async () => {
+    ec2Mock
+      .on(CopyImageCommand)
+      .rejects(
+        awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.')
+      )
+    const { ctx } = makeHarness(
+      config({ copy: { regions: ['us-east-1'], accounts: [], regionKmsKeyIds: {} } })
+    )
+    await distribute(ctx, makeImage())
+    const problems = ctx.plan.filter((p) => p.problem)
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatchObject({ phase: 'check' })
+    expect(problems[0].text).toMatch(
+      /Missing permission ec2:CopyImage in us-east-1 \(account 111122223333\)/
+    )
+  })
+
+  it('reports a role that cannot be assumed and skips that account', async () => {
+    const h = makeHarness(config())
+    h.roleErrors.set(COPY, awsError('AccessDenied', 'not authorized to perform sts:AssumeRole'))
+    await distribute(h.ctx, makeImage())
+    expect(h.ctx.plan.filter((p) => p.problem).map((p) => p.text)).toEqual([
+      expect.stringMatching(
+        /copy-accounts: cannot assume arn:aws:iam::999988887777:role\/ami-copier: .*sts:AssumeRole/s
+      )
+    ])
+    expect(ec2Mock.calls().map(where)).not.toContain(`${COPY}/eu-west-1`)
+  })
+
+  it('for a planned image: no probes, but block public access and names in every target are checked', async () => {
+    ec2Mock
+      .on(GetImageBlockPublicAccessStateCommand)
+      .resolves({ ImageBlockPublicAccessState: 'block-new-sharing' })
+    ec2Mock
+      .on(DescribeImagesCommand)
+      .callsFake((input: DescribeImagesCommandInput, getClient) =>
+        input.Filters?.[0].Name === 'name' && where(getClient()) === `${ACCOUNT}/us-east-1`
+          ? { Images: [{ ImageId: 'ami-old', Name: 'golden-1', State: 'available' }] }
+          : { Images: [] }
+      )
+    const { ctx } = makeHarness(
+      config({
+        share: {
+          accounts: [],
+          organizations: [],
+          organizationalUnits: [],
+          public: true,
+          snapshots: false,
+          mode: 'add'
+        },
+        copy: { regions: ['us-east-1'], accounts: [], regionKmsKeyIds: {} }
+      })
+    )
+    const fleet = await distribute(ctx, makeImage({ id: 'ami-planned', planned: true }))
+    expect(ec2Mock.commandCalls(DescribeSnapshotsCommand)).toHaveLength(0)
+    expect(ec2Mock.commandCalls(CopyImageCommand)).toHaveLength(0)
+    expect(ec2Mock.commandCalls(ModifyImageAttributeCommand)).toHaveLength(0)
+    const problems = ctx.plan.filter((p) => p.problem).map((p) => p.text)
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('disable-image-block-public-access --region eu-west-1'),
+        expect.stringContaining('disable-image-block-public-access --region us-east-1'),
+        expect.stringContaining('"golden-1" already exists in us-east-1 (account 111122223333)')
+      ])
+    )
+    expect(fleet.members.map((m) => m.state)).toEqual(['planned', 'planned'])
+    expect(sentForReal()).toEqual([])
+  })
+
+  it('plans to reuse existing copies, and flags a same-name AMI under if-exists: fail', async () => {
+    ec2Mock.on(DescribeImagesCommand).callsFake((input: DescribeImagesCommandInput, getClient) => {
+      const label = where(getClient())
+      if (input.Filters?.[0].Name === `tag:${LINEAGE_TAG}` && label === `${COPY}/us-east-1`) {
+        return { Images: [{ ImageId: 'ami-mine', Name: 'golden-1', State: 'available' }] }
+      }
+      if (input.Filters?.[0].Name === 'name' && label === `${COPY}/eu-west-1`) {
+        return { Images: [{ ImageId: 'ami-other', Name: 'golden-1', State: 'available' }] }
+      }
+      return { Images: [] }
+    })
+    const { ctx } = makeHarness(config())
+    const fleet = await distribute(ctx, makeImage())
+    expect(ctx.plan.map((p) => p.text)).toContain(`Reuse ami-mine in us-east-1 (account ${COPY})`)
+    expect(ctx.plan.filter((p) => p.problem).map((p) => p.text)).toEqual([
+      expect.stringContaining(`already exists in eu-west-1 (account ${COPY}): ami-other`)
+    ])
+    expect(fleet.members.find((m) => m.imageId === 'ami-mine')).toMatchObject({ reused: true })
+    expect(sentForReal()).toEqual([])
+  })
+})
