@@ -127,16 +127,26 @@ describe('selectVersions (examples)', () => {
     expect(selectVersions([base({}), base({})], options)).toHaveLength(1)
   })
 
-  it('treats only plain "disabled" (or nothing) as unprotected', () => {
-    expect([undefined, '', 'disabled', ' Disabled '].map(isProtected)).toEqual([
-      false,
-      false,
-      false,
-      false
-    ])
-    expect(
-      ['enabled', 'enabled-with-cooldown', 'disabled-until 2030-01-01T00:00:00Z'].map(isProtected)
-    ).toEqual([true, true, true])
+  it('treats only plain "disabled" (or nothing, or a cooldown that has ended) as unprotected', () => {
+    const unprotected = [
+      undefined,
+      '',
+      'disabled',
+      ' Disabled ',
+      'disabled-until-2026-05-31T00:00:00.000Z'
+    ]
+    expect(unprotected.map((v) => isProtected(v, NOW))).toEqual(unprotected.map(() => false))
+    const protectedValues = [
+      'enabled',
+      'enabled-with-cooldown',
+      'enabled-without-cooldown',
+      'disabled-until 2030-01-01T00:00:00Z',
+      'disabled-until-2026-06-01T12:00:00.000Z',
+      'disabled-until sometime'
+    ]
+    expect(protectedValues.map((v) => isProtected(v, NOW))).toEqual(protectedValues.map(() => true))
+    // Without a clock, a cooldown is never assumed over.
+    expect(isProtected('disabled-until-2000-01-01T00:00:00Z')).toBe(true)
   })
 
   it('names at most three referencing resources and counts the rest', () => {

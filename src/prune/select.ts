@@ -68,10 +68,20 @@ export function scopeKey(accountId: string, region: string): string {
   return `${accountId}/${region}`
 }
 
-/** A value other than plain `disabled` means protected now or in a cooldown: never deregister. */
-export function isProtected(value: string | undefined): boolean {
-  const v = (value ?? '').trim().toLowerCase()
-  return v !== '' && v !== 'disabled'
+/**
+ * Anything but plain `disabled` means protected (`enabled`, `enabled-with-cooldown`, or a cooldown
+ * `disabled-until <time>`), except a cooldown whose time has provably passed. An unknown form
+ * counts as protected: never deregister on a guess.
+ */
+export function isProtected(value: string | undefined, now?: Date): boolean {
+  const v = (value ?? '').trim()
+  if (v === '' || v.toLowerCase() === 'disabled') return false
+  const until = /^disabled-until[\s:-]*(\S.*)$/i.exec(v)
+  if (until && now) {
+    const t = Date.parse(until[1])
+    if (!Number.isNaN(t) && t <= now.getTime()) return false
+  }
+  return true
 }
 
 export function selectVersions(
@@ -155,7 +165,7 @@ function decideVersion(candidate: Candidate, index: number, options: SelectOptio
   if (candidate.tags[KEEP_TAG]?.trim().toLowerCase() === 'true') {
     return decide('skip', `tagged ${KEEP_TAG}=true`)
   }
-  if (isProtected(candidate.deregistrationProtection)) {
+  if (isProtected(candidate.deregistrationProtection, options.now)) {
     return decide('skip', `deregistration protection is ${candidate.deregistrationProtection}`)
   }
   if (options.olderThanMs !== undefined) {
