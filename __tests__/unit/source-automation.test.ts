@@ -235,7 +235,7 @@ describe('runbook build', () => {
         DocumentType: 'Automation',
         Parameters: [
           { Name: 'InstanceId', Type: 'String' },
-          { Name: 'NoReboot', Type: 'Boolean', DefaultValue: 'false' }
+          { Name: 'NoReboot', Type: 'String', DefaultValue: 'false' }
         ]
       }
     })

@@ -17,7 +17,9 @@ const image = (State: string, extra: Partial<AwsImage> = {}): AwsImage => ({
 })
 const options = { timeoutMs: 10 * 60_000, label: `${AMI} in ${REGION}` }
 
-beforeEach(() => ec2Mock.reset())
+beforeEach(() => {
+  ec2Mock.reset()
+})
 
 describe('waitForImage', () => {
   it('treats InvalidAMIID.NotFound as "not yet", logs progress and returns the available image', async () => {

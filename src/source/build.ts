@@ -127,7 +127,11 @@ async function onNameTaken(
   )
   ctx.log.info(`Deregistered ${id} ("${existing.Name}") to replace it (if-exists: replace)`)
   for (const result of DeleteSnapshotResults) {
-    if (result.ReturnCode && result.ReturnCode !== 'success') {
+    if (result.ReturnCode === 'skipped') {
+      ctx.log.info(
+        `Kept snapshot ${result.SnapshotId} of replaced ${id}: another AMI still uses it`
+      )
+    } else if (result.ReturnCode && result.ReturnCode !== 'success') {
       ctx.warn(
         `Snapshot ${result.SnapshotId} of replaced ${id} was not deleted: ${result.ReturnCode}`
       )
