@@ -199,3 +199,23 @@ describe('Semaphore and mapLimit', () => {
     expect(peak).toBe(2)
   })
 })
+
+describe('cancellation', () => {
+  it('starts no queued copy once the job is cancelled', async () => {
+    const { ctx } = makeHarness()
+    const controller = new AbortController()
+    ctx.signal = controller.signal
+    const all = copyToTargets(
+      ctx,
+      makeImage({ snapshots: snapshots(20) }),
+      checks('us-east-1', 2),
+      async () => {}
+    )
+    await flush()
+    controller.abort()
+    waiting.shift()!.finish(availableImage('ami-copy1', 20))
+    const members = await all
+    expect(ec2Mock.commandCalls(CopyImageCommand)).toHaveLength(1)
+    expect(members[1]).toMatchObject({ state: 'failed', error: expect.stringMatching(/cancelled/) })
+  })
+})

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ec2'
 import { describeError } from '../aws/errors.js'
 import type { Config, CopyAccount } from '../config.js'
-import type { RunContext } from '../context.js'
+import { CancelledError, type RunContext } from '../context.js'
 import type { FleetMember, Image } from '../types.js'
 import { findOwnImageByName } from './find.js'
 import { error, type Finding } from './findings.js'
@@ -228,6 +228,8 @@ async function copyOne(
     const weight = image.snapshots.length
     const held = await slots.acquire(weight)
     try {
+      // A cancelled job starts no new copy while queued ones wait for a slot.
+      if (ctx.signal.aborted) throw new CancelledError()
       if (reuse) {
         member.imageId = existing.image.ImageId!
         member.reused = true
