@@ -201,7 +201,8 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
       ) ?? DEFAULT_TIMEOUT_MINUTES)
     : DEFAULT_TIMEOUT_MINUTES
   const dryRun = bool('dry-run', false)
-  const comment = readComment(family, amiName)
+  // The raw name: with {{timestamp}} resolved, every run would start a new PR comment.
+  const comment = readComment(family, rawName || undefined)
   const pollIntervalMs = readPollInterval()
 
   if (problems.length === 1) throw problems[0]
@@ -547,7 +548,8 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     const header = rawHeader || family || name || 'ami-share-action'
     // Never quoted in any message: it is a credential.
     const token = core.getInput('github-token').trim()
-    if (token) core.setSecret(token)
+    // The runner masks secrets already; masking a short non-token would blank it from all logs.
+    if (token.length >= 8) core.setSecret(token)
     if (enabled && !token) {
       fail(
         'github-token',

@@ -195,6 +195,10 @@ describe('readConfig: valid inputs', () => {
     const base = { 'instance-id': 'i-12345678', 'ami-name': 'named' }
     expect(read({ ...base, family: 'fam' }).comment.header).toBe('fam')
     expect(read(base).comment.header).toBe('named')
+    // Stable across runs, so the same PR comment is found and updated.
+    expect(read({ ...base, 'ami-name': 'web-{{timestamp}}' }).comment.header).toBe(
+      'web-{{timestamp}}'
+    )
   })
 
   it('accepts every KMS key form', () => {
