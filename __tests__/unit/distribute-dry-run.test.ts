@@ -87,10 +87,9 @@ describe('distribute in a dry run', () => {
       },
       DryRun: true
     })
+    // The copy account cannot see the source until the real run shares it: no probe there yet.
     const copies = ec2Mock.commandCalls(CopyImageCommand)
-    expect(copies.map(where).sort()).toEqual(
-      [`${ACCOUNT}/us-east-1`, `${COPY}/eu-west-1`, `${COPY}/us-east-1`].sort()
-    )
+    expect(copies.map(where)).toEqual([`${ACCOUNT}/us-east-1`])
     for (const c of copies)
       expect(c.args[0].input).toMatchObject({ DryRun: true, KmsKeyId: 'alias/golden' })
     const texts = ctx.plan.map((p) => `${p.phase}: ${p.text}`)
@@ -112,6 +111,15 @@ describe('distribute in a dry run', () => {
       'planned',
       'planned'
     ])
+  })
+
+  it('probes CopyImage in a copy account that can already see the source', async () => {
+    ec2Mock.on(DescribeImageAttributeCommand).resolves({ LaunchPermissions: [{ UserId: COPY }] })
+    const { ctx } = makeHarness(config())
+    await distribute(ctx, makeImage())
+    expect(ec2Mock.commandCalls(CopyImageCommand).map(where).sort()).toEqual(
+      [`${ACCOUNT}/us-east-1`, `${COPY}/eu-west-1`, `${COPY}/us-east-1`].sort()
+    )
   })
 
   it('reports a missing permission found by a DryRun probe as a problem, without failing', async () => {

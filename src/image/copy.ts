@@ -259,12 +259,8 @@ async function copyOne(
   }
   member.snapshots = snapshotsOf(available)
   member.state = 'available'
-  if (!member.reused) {
-    member.durationMs = ctx.now().getTime() - started
-    ctx.log.info(
-      `${member.imageId} available in ${label} after ${formatDuration(member.durationMs)}`
-    )
-  }
+  // waitForImage logs when it became available; the duration goes to the summary.
+  if (!member.reused) member.durationMs = ctx.now().getTime() - started
   try {
     await onAvailable(member, ec2)
   } catch (e) {

@@ -72,7 +72,9 @@ export async function planDistribution(ctx: RunContext, image: Image): Promise<F
   for (const c of checks) if (c.error) findings.push(error(c.error))
   findings.push(...nameConflicts(ctx, image, checks))
 
-  if (owned) await planSourceShare(ctx, image, sourceShareSpec(config, image.ownerId), findings)
+  const sourceGrants = owned
+    ? await planSourceShare(ctx, image, sourceShareSpec(config, image.ownerId), findings)
+    : []
   const members: FleetMember[] = [
     {
       accountId: image.ownerId,
@@ -89,7 +91,7 @@ export async function planDistribution(ctx: RunContext, image: Image): Promise<F
 
   await mapLimit(checks, 8, async (c) => {
     if (c.error) return
-    members.push(await planCopy(ctx, image, c, findings))
+    members.push(await planCopy(ctx, image, c, sourceGrants, findings))
   })
   settleFindings(ctx, findings)
   return { members }
@@ -100,7 +102,7 @@ async function planSourceShare(
   image: Image,
   spec: ShareSpec,
   findings: Finding[]
-): Promise<void> {
+): Promise<string[]> {
   const ec2 = ctx.clients.ec2(image.region)
   const current = image.planned
     ? { accounts: [], organizations: [], organizationalUnits: [], public: false }
@@ -139,12 +141,15 @@ async function planSourceShare(
     )
     if (finding) findings.push(finding)
   }
+  return current.accounts
 }
 
 async function planCopy(
   ctx: RunContext,
   image: Image,
   check: TargetCheck,
+  /** Accounts that can already see the source: only they can probe CopyImage before the share. */
+  sourceGrants: string[],
   findings: Finding[]
 ): Promise<FleetMember> {
   const { target, existing } = check
@@ -174,7 +179,8 @@ async function planCopy(
       phase: 'copy',
       text: `Copy ${image.id} to ${label}${key ? `, encrypted with ${key}` : ''}, tagged at creation`
     })
-    if (!image.planned) {
+    const visible = !target.account || sourceGrants.includes(target.accountId)
+    if (!image.planned && visible) {
       const ec2 = ctx.clients.ec2(target.region, target.account)
       const finding = await probe('ec2:CopyImage', label, () =>
         ec2.send(new CopyImageCommand({ ...copyImageInput(ctx, image, target), DryRun: true }))
