@@ -10,7 +10,7 @@ import * as core from '../../__fixtures__/core.js'
 import { awsError } from './source-context.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { post } = await import('../../src/post.js')
+const { post } = await import('../../src/post-step.js')
 
 const ssmMock = mockClient(SSMClient)
 const EXEC = '0a1b2c3d-0000-4000-8000-000000000002'
