@@ -2,7 +2,10 @@
 // `alias/aws/ebs`, with a deterministic ID so EC2 can tell it from customer keys without KMS state.
 const AWS_MANAGED_PREFIX = 'a0a0a0a0-0000-4000-8000-'
 
-export function awsManagedEbsKey(accountId: string, region: string): { keyId: string; arn: string } {
+export function awsManagedEbsKey(
+  accountId: string,
+  region: string
+): { keyId: string; arn: string } {
   const keyId = AWS_MANAGED_PREFIX + accountId
   return { keyId, arn: `arn:aws:kms:${region}:${accountId}:key/${keyId}` }
 }

@@ -51,4 +51,3 @@ export async function post(options: PostOptions = {}): Promise<void> {
     if (!options.ssm) ssm.destroy()
   }
 }
-
