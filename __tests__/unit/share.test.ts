@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals'
 import {
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
+  DescribeSnapshotAttributeCommand,
   EC2Client,
   GetImageBlockPublicAccessStateCommand,
   ModifyImageAttributeCommand,
@@ -117,8 +118,11 @@ describe('shareImage', () => {
     })
   })
 
-  it('grants createVolumePermission on every snapshot', async () => {
+  it('grants createVolumePermission on every snapshot, only to accounts that lack it', async () => {
     ec2Mock.on(DescribeImageAttributeCommand).resolves({ LaunchPermissions: [] })
+    ec2Mock
+      .on(DescribeSnapshotAttributeCommand, { SnapshotId: 'snap-2' })
+      .resolves({ CreateVolumePermissions: [{ UserId: '999988887777' }] })
     const { ctx } = makeHarness()
     await shareImage(
       ctx,
@@ -127,13 +131,34 @@ describe('shareImage', () => {
       spec({ accounts: ['222222222222'], snapshotAccounts: ['222222222222', '999988887777'] })
     )
     const calls = ec2Mock.commandCalls(ModifySnapshotAttributeCommand).map((c) => c.args[0].input)
-    expect(calls).toEqual(
-      ['snap-1', 'snap-2'].map((SnapshotId) => ({
-        SnapshotId,
+    expect(calls).toEqual([
+      {
+        SnapshotId: 'snap-1',
         Attribute: 'createVolumePermission',
         CreateVolumePermission: { Add: [{ UserId: '222222222222' }, { UserId: '999988887777' }] }
-      }))
+      },
+      {
+        SnapshotId: 'snap-2',
+        Attribute: 'createVolumePermission',
+        CreateVolumePermission: { Add: [{ UserId: '222222222222' }] }
+      }
+    ])
+  })
+
+  it('sends no ModifySnapshotAttribute when every account already has access', async () => {
+    ec2Mock.on(DescribeImageAttributeCommand).resolves({ LaunchPermissions: [] })
+    ec2Mock
+      .on(DescribeSnapshotAttributeCommand)
+      .resolves({ CreateVolumePermissions: [{ UserId: '222222222222' }] })
+    const { ctx } = makeHarness()
+    await shareImage(
+      ctx,
+      new EC2Client({ region: REGION }),
+      target,
+      spec({ snapshotAccounts: ['222222222222'] })
     )
+    expect(ec2Mock.commandCalls(DescribeSnapshotAttributeCommand)).toHaveLength(2)
+    expect(ec2Mock.commandCalls(ModifySnapshotAttributeCommand)).toHaveLength(0)
   })
 
   it('refuses more than 1,000 sharing entities before any change', async () => {
@@ -201,12 +226,10 @@ describe('checkPublicSharing', () => {
   })
 
   it('says when a declarative policy locks block public access', async () => {
-    ec2Mock
-      .on(GetImageBlockPublicAccessStateCommand)
-      .resolves({
-        ImageBlockPublicAccessState: 'block-new-sharing',
-        ManagedBy: 'declarative-policy'
-      })
+    ec2Mock.on(GetImageBlockPublicAccessStateCommand).resolves({
+      ImageBlockPublicAccessState: 'block-new-sharing',
+      ManagedBy: 'declarative-policy'
+    })
     const [finding] = await checkPublicSharing(ec2(), REGION, ACCOUNT)
     expect(finding.message).toMatch(/declarative policy/)
   })

@@ -2,6 +2,7 @@
 // re-run sends nothing), `exact` removes what is not listed, public sharing is checked first.
 import {
   DescribeImageAttributeCommand,
+  DescribeSnapshotAttributeCommand,
   GetImageBlockPublicAccessStateCommand,
   ModifyImageAttributeCommand,
   ModifySnapshotAttributeCommand,
@@ -192,7 +193,7 @@ function describeChange(change: ShareChange): string {
     .join('; ')
 }
 
-/** createVolumePermission for `accounts` on each snapshot (adding an existing grant is a no-op). */
+/** createVolumePermission for the `accounts` that lack it on each snapshot (a re-run sends nothing). */
 export async function shareSnapshots(
   ec2: EC2Client,
   snapshotIds: string[],
@@ -200,13 +201,21 @@ export async function shareSnapshots(
 ): Promise<void> {
   if (accounts.length === 0) return
   for (const snapshotId of snapshotIds) {
-    for (let i = 0; i < accounts.length; i += SNAPSHOT_BATCH) {
+    const current = await ec2.send(
+      new DescribeSnapshotAttributeCommand({
+        SnapshotId: snapshotId,
+        Attribute: 'createVolumePermission'
+      })
+    )
+    const granted = new Set((current?.CreateVolumePermissions ?? []).map((p) => p.UserId))
+    const missing = accounts.filter((account) => !granted.has(account))
+    for (let i = 0; i < missing.length; i += SNAPSHOT_BATCH) {
       await ec2.send(
         new ModifySnapshotAttributeCommand({
           SnapshotId: snapshotId,
           Attribute: 'createVolumePermission',
           CreateVolumePermission: {
-            Add: accounts.slice(i, i + SNAPSHOT_BATCH).map((UserId) => ({ UserId }))
+            Add: missing.slice(i, i + SNAPSHOT_BATCH).map((UserId) => ({ UserId }))
           }
         })
       )
