@@ -1,7 +1,8 @@
 // run(): the whole action, one line per phase. Each phase takes a value and returns one.
+import { setMaxListeners } from 'node:events'
 import * as core from '@actions/core'
 import { createClients } from './aws/clients.js'
-import { describeError } from './aws/errors.js'
+import { describeError, RunbookFailedError } from './aws/errors.js'
 import { readConfig } from './config.js'
 import { abortableSleep, type RunContext } from './context.js'
 import { distribute } from './distribute.js'
@@ -27,6 +28,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
     result.fleet = await core.group('Distribute', () => distribute(ctx!, result.image!))
     result.prune = await core.group('Prune', () => prune(ctx!, result.image!, result.fleet!))
   } catch (error) {
+    if (error instanceof RunbookFailedError) result.execution = error.execution
     if (error instanceof PartialFailure) {
       result.fleet ??= error.fleet
       result.prune ??= error.prune
@@ -75,6 +77,9 @@ function runIdentity(): string {
 /** GitHub cancels with SIGINT, then SIGTERM 7.5 s later: both abort the run. */
 function onCancelSignal(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController()
+  // Every concurrent wait (one per copy in flight, up to hundreds) listens on this one signal and
+  // removes its listener when done: no leak, so Node's default limit of 10 would only warn falsely.
+  setMaxListeners(0, controller.signal)
   const abort = (): void => {
     core.warning('Cancellation received: stopping what this run started.')
     controller.abort()

@@ -119,6 +119,8 @@ export interface PlanItem {
 
 export interface Result {
   image?: Image
+  /** The runbook execution of a build that failed (on success it is image.execution). */
+  execution?: ExecutionReport
   fleet?: Fleet
   prune?: PruneReport
   /** Dry run only. */

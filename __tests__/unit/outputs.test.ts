@@ -26,6 +26,12 @@ describe('computeOutputs', () => {
     expect(core.outputs['comment-url']).toBeUndefined()
   })
 
+  it('names the runbook execution of a build that failed before any image existed', () => {
+    const { image, ...rest } = success()
+    const result = { ...rest, execution: image!.execution, error: 'Runbook failed at step x' }
+    expect(computeOutputs(config(), result)['automation-execution-id']).toBe('exec-1234')
+  })
+
   it('leaves pruned-ami-ids empty when pruning did not run', () => {
     const result = { ...success(), prune: undefined }
     expect(computeOutputs(config({ prune: undefined }), result)['pruned-ami-ids']).toBe('{}')

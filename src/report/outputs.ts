@@ -21,7 +21,10 @@ const OUTPUTS: [string, (config: Config, result: Result) => string | undefined][
   ['region', (config) => config.region],
   ['ami-id', (_c, { image }) => (image ? (image.planned ? '' : image.id) : undefined)],
   ['ami-name', (config, { image }) => image?.name ?? config.amiName],
-  ['automation-execution-id', (_c, { image }) => image?.execution?.id || undefined],
+  [
+    'automation-execution-id',
+    (_c, { image, execution }) => (image?.execution ?? execution)?.id || undefined
+  ],
   ['ami-ids', (_c, result) => JSON.stringify(buildAccountMap(result, (m) => m.imageId!))],
   [
     'snapshot-ids',

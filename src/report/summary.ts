@@ -37,7 +37,7 @@ export function buildSummary(
     fleetTable(result, false),
     permissionsSection(config, result),
     tagsSection(config),
-    runbookSection(result.image?.execution),
+    runbookSection(result.image?.execution ?? result.execution),
     copiesSection(result),
     pruneSection(result.prune, false, Boolean(result.plan)),
     warningsSection(result.warnings),
