@@ -10,6 +10,7 @@ import {
 } from '../../src/aws/errors.js'
 import { InputError } from '../../src/config/input-error.js'
 import { CancelledError } from '../../src/context.js'
+import { PartialFailure } from '../../src/types.js'
 import { awsError } from './source-context.js'
 
 describe('describeError', () => {
@@ -117,6 +118,10 @@ describe('describeError', () => {
     const execution = { id: 'e', document: 'd', status: 'Failed', steps: [] }
     expect(describeError(new RunbookFailedError('runbook failed', execution))).toBe(
       'runbook failed'
+    )
+    // The class name is no AWS code: the headline starts with what happened.
+    expect(describeError(new PartialFailure('Distribution incomplete: 1 of 3 AMIs failed'))).toBe(
+      'Distribution incomplete: 1 of 3 AMIs failed'
     )
   })
 

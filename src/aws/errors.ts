@@ -2,7 +2,7 @@
 // Also the error classes the build and wait phases throw, so other phases can recognise them.
 import { InputError } from '../config/input-error.js'
 import { CancelledError } from '../context.js'
-import type { ExecutionReport } from '../types.js'
+import { PartialFailure, type ExecutionReport } from '../types.js'
 
 /** An AMI reached a terminal bad state (`failed`, `error`, `invalid`, …); carries its StateReason. */
 export class ImageFailedError extends Error {
@@ -166,7 +166,8 @@ export function describeError(error: unknown): string {
   const ours =
     error instanceof ImageFailedError ||
     error instanceof WaitTimeoutError ||
-    error instanceof RunbookFailedError
+    error instanceof RunbookFailedError ||
+    error instanceof PartialFailure
   const code = ours ? undefined : errorCode(error)
   const message = trimMessage(error.message || code || 'unknown error')
   const head = code && !message.startsWith(code) ? `${code}: ${message}` : message
