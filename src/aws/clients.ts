@@ -49,26 +49,36 @@ export function createClients(buildRegion: string, sessionName = 'ami-share-acti
   const sts = (region: string): STSClient =>
     memo(`sts/${region}`, () => new STSClient({ ...common, region }))
 
+  async function assumeRole(account: CopyAccount): Promise<AwsCredentialIdentity> {
+    const { Credentials: c } = await sts(buildRegion).send(
+      new AssumeRoleCommand({ RoleArn: account.roleArn, RoleSessionName: sessionName })
+    )
+    if (!c?.AccessKeyId || !c.SecretAccessKey) {
+      throw new Error(`AssumeRole on ${account.roleArn} returned no credentials`)
+    }
+    return {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration: c.Expiration
+    }
+  }
+
   function roleCredentials(account: CopyAccount): AwsCredentialIdentityProvider {
     let provider = providers.get(account.roleArn)
     if (!provider) {
-      let current: AwsCredentialIdentity | undefined
-      provider = async () => {
+      // One AssumeRole in flight per role: parallel first requests share it.
+      let current: Promise<AwsCredentialIdentity> | undefined
+      let expiration = 0
+      provider = () => {
         // Refresh five minutes before expiry; the SDK calls the provider before every request.
-        if (current?.expiration && current.expiration.getTime() - Date.now() > 300_000) {
-          return current
-        }
-        const { Credentials: c } = await sts(buildRegion).send(
-          new AssumeRoleCommand({ RoleArn: account.roleArn, RoleSessionName: sessionName })
-        )
-        if (!c?.AccessKeyId || !c.SecretAccessKey) {
-          throw new Error(`AssumeRole on ${account.roleArn} returned no credentials`)
-        }
-        current = {
-          accessKeyId: c.AccessKeyId,
-          secretAccessKey: c.SecretAccessKey,
-          sessionToken: c.SessionToken,
-          expiration: c.Expiration
+        if (!current || expiration - Date.now() < 300_000) {
+          current = assumeRole(account).then((credentials) => {
+            expiration = credentials.expiration?.getTime() ?? Infinity
+            return credentials
+          })
+          current.catch(() => (current = undefined))
+          expiration = Infinity
         }
         return current
       }
