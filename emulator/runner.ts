@@ -1,7 +1,7 @@
 // Run the bundled action (dist/index.js, dist/post/index.js) as a GitHub Actions runner would,
 // against a running emulator, and read back what it wrote (outputs, state, job summary).
 // Shared by the e2e tests (__tests__/e2e/harness.ts re-exports it) and `npm run demo`.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -258,4 +258,26 @@ export function runPost(
   const stateEnv: Record<string, string> = {}
   for (const [name, value] of Object.entries(options.state ?? {})) stateEnv[`STATE_${name}`] = value
   return runScript('dist/post/index.js', options, stateEnv)
+}
+
+/**
+ * The Node that GitHub runs the action on (node24), fetched from the npm registry by npx (cached
+ * after the first time). Falls back to the current Node, with a note saying why.
+ */
+export function node24(): { node: string; note?: string } {
+  try {
+    const path = execFileSync('npx', ['-y', 'node@24', '-p', 'process.execPath'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 180_000
+    }).trim()
+    if (existsSync(path)) return { node: path }
+    throw new Error(`npx printed "${path}", which is not a file`)
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    return {
+      node: process.execPath,
+      note: `could not get Node 24 from the npm registry (${reason}); using this Node (${process.version})`
+    }
+  }
 }

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process'
 import { EC2Client, DescribeImagesCommand } from '@aws-sdk/client-ec2'
 import { startEmulator, type Emulator } from '../emulator/index.js'
-import { credentialsEnv, runAction, type RunResult } from '../emulator/runner.js'
+import { credentialsEnv, node24, runAction, type RunResult } from '../emulator/runner.js'
 
 const BUILD_ACCOUNT = '111122223333'
 const REGION = 'us-east-1'
@@ -70,24 +70,6 @@ function seed(emulator: Emulator): void {
       ]
     }
   })
-}
-
-/** The action runs on Node 24 on GitHub; fetch that Node from the npm registry (cached by npx). */
-function node24(): string {
-  try {
-    const path = execFileSync('npx', ['-y', 'node@24', '-p', 'process.execPath'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 180_000
-    }).trim()
-    if (path) return path
-    throw new Error('npx printed no path')
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
-    console.log(`Note: could not get Node 24 from the npm registry (${reason});`)
-    console.log(`      running the bundle on this Node (${process.version}) instead.\n`)
-    return process.execPath
-  }
 }
 
 /** The runner's log without workflow-command syntax: groups become headings. */
@@ -223,7 +205,8 @@ function failureText(result: RunResult): string {
 async function main(): Promise<number> {
   // The consumer check below runs the SDK in this process, maybe on Node 20: no upgrade nag.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-  const node = node24()
+  const { node, note } = node24()
+  if (note) console.log(`Note: ${note}\n`)
   const emulator = await startEmulator({ timeScale: TIME_SCALE })
   try {
     seed(emulator)
