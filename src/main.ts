@@ -41,6 +41,23 @@ export async function run(options: RunOptions = {}): Promise<void> {
   if (ctx) await report(ctx, result)
   ctx?.clients.destroy()
   if (result.error) core.setFailed(result.error)
+  else if (dryRunProblems(result) > 0) core.setFailed(dryRunVerdict(dryRunProblems(result)))
+}
+
+/** Problems a dry run found: the real run would hit them. */
+export function dryRunProblems(result: Result): number {
+  return result.plan?.filter((p) => p.problem).length ?? 0
+}
+
+/**
+ * A dry run that found problems fails the step, after writing the plan, so that the check on the
+ * pull request turns red: a green check would say the pipeline change is safe to merge.
+ */
+function dryRunVerdict(problems: number): string {
+  return (
+    `Dry run: ${problems} problem${problems === 1 ? '' : 's'} the real run would hit; ` +
+    'nothing was changed. The plan in the job summary lists them.'
+  )
 }
 
 function createContext(

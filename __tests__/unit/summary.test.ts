@@ -136,7 +136,9 @@ describe('job summary', () => {
     ]
     const md = buildSummary(config({ dryRun: true }), result, {})
     expect(md.split('\n')[0]).toBe('## 🧪 Dry run: plan')
-    expect(md).toContain('Nothing was changed. **1 problem** the real run would hit')
+    expect(md).toContain(
+      'Nothing was changed. **1 problem** the real run would hit (marked ⚠️ below); this step fails so that the check shows it.'
+    )
     expect(md).toContain(
       '**Checks**\n\n- ⚠️ **Problem:** An AMI named golden-20261128 exists in eu-west-1\n- Name'
     )

@@ -52,7 +52,7 @@ export function lead(config: Config, result: Result): string {
     parts.push(
       problems === 0
         ? 'Nothing was changed. The read-only checks found no problem.'
-        : `Nothing was changed. **${problems} problem${problems === 1 ? '' : 's'}** the real run would hit (marked ⚠️ below).`
+        : `Nothing was changed. **${problems} problem${problems === 1 ? '' : 's'}** the real run would hit (marked ⚠️ below); this step fails so that the check shows ${problems === 1 ? 'it' : 'them'}.`
     )
   }
   if (!image || image.planned) parts.push(`Build region ${cell(config.region)}.`)
