@@ -70,6 +70,28 @@ describe('describeError', () => {
     expect(text).toContain('aws ec2 disable-image-block-public-access')
   })
 
+  it('a block public access message that already names the fix gets no second hint', () => {
+    const text = describeError(
+      new Error(
+        'share-public: block public access for AMIs is on in us-east-1. Turn it off with `aws ec2 disable-image-block-public-access --region us-east-1`.'
+      )
+    )
+    expect(text.match(/disable-image-block-public-access/g)).toHaveLength(1)
+    expect(text).not.toContain('Hint:')
+  })
+
+  it('a StateReason message that repeats its code is not doubled', () => {
+    const failed = new ImageFailedError(
+      'ami-1',
+      'failed',
+      'Server.InternalError',
+      'Server.InternalError: Internal error on snapshot creation'
+    )
+    expect(describeError(failed)).toBe(
+      'ami-1 is in state failed (StateReason Server.InternalError: Internal error on snapshot creation)'
+    )
+  })
+
   it.each([['RequestLimitExceeded'], ['ThrottlingException']])('%s says throttled', (code) => {
     expect(describeError(awsError(code, 'Request limit exceeded.', 503))).toContain(
       'AWS throttled this request even after retries'

@@ -13,7 +13,11 @@ export class ImageFailedError extends Error {
     readonly reasonMessage?: string,
     label = imageId
   ) {
-    const reason = [reasonCode, reasonMessage].filter(Boolean).join(': ')
+    // EC2's StateReason message usually repeats the code ("Server.InternalError: Internal …").
+    const reason =
+      reasonCode && reasonMessage?.startsWith(reasonCode)
+        ? reasonMessage
+        : [reasonCode, reasonMessage].filter(Boolean).join(': ')
     super(`${label} is in state ${state}${reason ? ` (StateReason ${reason})` : ''}`)
     this.name = 'ImageFailedError'
   }
@@ -39,6 +43,18 @@ export class RunbookFailedError extends Error {
     super(message)
     this.name = 'RunbookFailedError'
   }
+}
+
+/** Attach the runbook execution a failure happened in, so the report can still name it. */
+export function withExecution<E extends Error>(error: E, execution: ExecutionReport): E {
+  return Object.assign(error, { execution })
+}
+
+/** The runbook execution an error carries (RunbookFailedError, or a stopped/timed-out one). */
+export function executionOf(error: unknown): ExecutionReport | undefined {
+  if (error instanceof RunbookFailedError) return error.execution
+  if (typeof error !== 'object' || error === null) return undefined
+  return (error as { execution?: ExecutionReport }).execution
 }
 
 /** An AMI with the configured name already exists and `if-exists` says not to proceed. */
@@ -115,7 +131,9 @@ function hintsFor(code: string | undefined, message: string): string[] {
         : `the role lacks a permission: compare it with ${IAM_POLICY}`
     )
   }
-  if (/block public access/i.test(message) || /BlockPublicAccess/i.test(c)) {
+  // Our own block-public-access refusal already says how to turn it off.
+  const bpa = /block public access/i.test(message) || /BlockPublicAccess/i.test(c)
+  if (bpa && !message.includes('disable-image-block-public-access')) {
     hints.push(
       'image block public access is on in this region: `aws ec2 disable-image-block-public-access --region <region>` (or set share-public: false)'
     )
