@@ -86,7 +86,12 @@ export async function prune(
   const report = buildReport(outcomes, dryRun)
   if (ctx.config.dryRun) ctx.plan.push(...planItems(report, outcomes))
   const failures = outcomes.flatMap((o) => o.failures)
-  if (failures.length > 0) {
+  if (failures.length > 0 && ctx.config.dryRun) {
+    // A dry run reports what the real run would hit in its plan (and fails there), never
+    // halfway: the summary still shows every other scope.
+    for (const f of failures)
+      ctx.plan.push({ phase: 'prune', text: `Pruning: ${f}`, problem: true })
+  } else if (failures.length > 0) {
     throw new PartialFailure(
       `Pruning failed for ${failures.length} version or region${failures.length === 1 ? '' : 's'}; ` +
         'everything else was pruned as the summary shows, and a re-run retries what is left.\n' +

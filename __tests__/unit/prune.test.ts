@@ -465,6 +465,28 @@ describe('prune', () => {
     expect(error.prune?.pruned.map((p) => p.imageId)).toEqual(['ami-v4', 'ami-v5'])
   })
 
+  it('dry run: a scope that cannot be listed is a problem in the plan, not a failed step', async () => {
+    const world = new World()
+    fiveVersions(world)
+    world.listErrors.set(
+      `${OTHER}/us-east-1`,
+      new AwsError('AccessDenied', 'role cannot DescribeImages')
+    )
+    const ctx = makeContext(world, { dryRun: true, prune: { keep: 4 }, accounts: [OTHER] })
+    const report = await prune(ctx, thisRunImage(), noFleet)
+    expect(report?.pruned.map((p) => p.imageId)).toEqual(['ami-v4', 'ami-v5'])
+    expect(ctx.plan.filter((p) => p.problem)).toEqual([
+      {
+        phase: 'prune',
+        problem: true,
+        text: expect.stringMatching(
+          new RegExp(`^Pruning: listing the family in ${OTHER}/us-east-1 failed: .*role cannot`)
+        )
+      }
+    ])
+    expect(world.mutatingCalls()).toEqual([])
+  })
+
   it('cancelled before deregistering: nothing is deregistered and the step says so', async () => {
     const world = new World()
     fiveVersions(world)
