@@ -1,0 +1,119 @@
+// The standard pipeline the bench measures: a runbook build, sharing with 3 accounts + 1 OU,
+// copies to 4 regions, prune. Durations of AWS's work are shortened through the emulator's
+// settings (scenario values, not the action's) so a run at real time stays under a minute.
+import type { Emulator } from '../../emulator/index.js'
+
+export const BUILD_ACCOUNT = '111122223333'
+export const BUILD_REGION = 'us-east-1'
+export const SHARE_ACCOUNTS = ['444455556666', '777788889999', '210987654321']
+export const SHARE_OU = 'arn:aws:organizations::111122223333:ou/o-abcdefghij/ou-ab12-cdefghij'
+export const COPY_REGIONS = ['eu-west-1', 'eu-central-1', 'ap-southeast-2', 'us-west-2']
+export const FAMILY = 'bench-web'
+export const INSTANCE_ID = 'i-0123456789abcdef0'
+export const RUNBOOK = 'Bench-Golden'
+
+/** AWS work durations in simulated ms (so the run's "AWS time" is known exactly). */
+export interface PipelineTiming {
+  /** The runbook's own step before aws:createImage. */
+  runCommandMs: number
+  createImageMs: number
+  copyBaseMs: number
+  copyMsPerGiB: number
+  /** Per-region multipliers on copy time: real regions do not copy equally fast. */
+  copySlowdown: Record<string, number>
+}
+
+/** Short real-time durations: runbook ~10 s, copies 12–24 s. */
+export const REAL_TIME_TIMING: PipelineTiming = {
+  runCommandMs: 4_000,
+  createImageMs: 6_000,
+  copyBaseMs: 8_000,
+  copyMsPerGiB: 1_000,
+  copySlowdown: { 'eu-west-1': 1, 'eu-central-1': 1.25, 'ap-southeast-2': 1.5, 'us-west-2': 0.75 }
+}
+
+export const OLD_VERSIONS_PER_REGION = 5
+export const PRUNE_KEEP = 3
+
+export function standardInputs(): Record<string, string> {
+  return {
+    'automation-document': RUNBOOK,
+    'automation-parameters': `InstanceId: ${INSTANCE_ID}`,
+    'ami-name': 'bench-web-{{timestamp}}',
+    family: FAMILY,
+    'share-accounts': SHARE_ACCOUNTS.join(','),
+    'share-organizational-units': SHARE_OU,
+    'copy-regions': COPY_REGIONS.join(','),
+    'prune-keep': String(PRUNE_KEEP)
+  }
+}
+
+/** Configure timings and seed the instance, the runbook and older versions to prune. */
+export function seedPipeline(
+  emu: Emulator,
+  timing: PipelineTiming,
+  accountId = BUILD_ACCOUNT
+): void {
+  emu.configure({
+    ec2: {
+      createImageBaseMs: timing.createImageMs,
+      createImageMsPerGiB: 0,
+      rebootMs: 0,
+      copyBaseMs: timing.copyBaseMs,
+      copyMsPerGiB: timing.copyMsPerGiB,
+      copySlowdown: timing.copySlowdown
+    }
+  } as never)
+  const old: unknown[] = []
+  const day = 86_400_000
+  for (const region of [BUILD_REGION, ...COPY_REGIONS]) {
+    for (let i = 0; i < OLD_VERSIONS_PER_REGION; i++) {
+      old.push({
+        accountId,
+        region,
+        name: `bench-web-old-${region}-${i}`,
+        creationDate: new Date(Date.UTC(2026, 0, 1) + i * day).toISOString(),
+        tags: { 'ami-share-action:family': FAMILY }
+      })
+    }
+  }
+  emu.seed({
+    ec2: {
+      accounts: {
+        '444455556666': { ouArns: [SHARE_OU] }
+      },
+      instances: [
+        { instanceId: INSTANCE_ID, accountId, region: BUILD_REGION, volumes: [{ sizeGiB: 8 }] }
+      ],
+      images: old
+    },
+    ssm: {
+      documents: [
+        {
+          name: RUNBOOK,
+          accountId,
+          region: BUILD_REGION,
+          versions: ['1'],
+          defaultVersion: '1',
+          parameters: [
+            { name: 'InstanceId', type: 'String' },
+            { name: 'TargetAmiName', type: 'String', defaultValue: 'golden-{{global:DATE_TIME}}' }
+          ],
+          steps: [
+            { name: 'install', action: 'aws:runCommand', durationMs: timing.runCommandMs },
+            {
+              name: 'createImage',
+              action: 'aws:createImage',
+              inputs: {
+                InstanceId: '{{InstanceId}}',
+                ImageName: '{{TargetAmiName}}',
+                NoReboot: 'true'
+              }
+            }
+          ],
+          outputs: ['createImage.ImageId']
+        }
+      ]
+    }
+  })
+}
