@@ -2,7 +2,7 @@
 import { setMaxListeners } from 'node:events'
 import * as core from '@actions/core'
 import { createClients } from './aws/clients.js'
-import { describeError, RunbookFailedError } from './aws/errors.js'
+import { describeError, executionOf } from './aws/errors.js'
 import { readConfig } from './config.js'
 import { abortableSleep, type RunContext } from './context.js'
 import { distribute } from './distribute.js'
@@ -28,7 +28,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
     result.fleet = await core.group('Distribute', () => distribute(ctx!, result.image!))
     result.prune = await core.group('Prune', () => prune(ctx!, result.image!, result.fleet!))
   } catch (error) {
-    if (error instanceof RunbookFailedError) result.execution = error.execution
+    result.execution = executionOf(error)
     if (error instanceof PartialFailure) {
       result.fleet ??= error.fleet
       result.prune ??= error.prune

@@ -103,7 +103,7 @@ interface StateSnapshot {
   ownerId: string
 }
 interface StateExecution {
-  automationExecutionId: string
+  id: string
   status: string
 }
 export interface WorldState {
@@ -170,7 +170,7 @@ export function expectNothingLost(
   expect(
     after.executions
       .filter((e) => ['Pending', 'InProgress', 'Waiting'].includes(e.status))
-      .map((e) => `${e.automationExecutionId} ${e.status}`)
+      .map((e) => `${e.id} ${e.status}`)
   ).toEqual([])
 }
 

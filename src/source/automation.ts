@@ -12,7 +12,13 @@ import {
   type StepExecution
 } from '@aws-sdk/client-ssm'
 import { createHash } from 'node:crypto'
-import { describeError, isTransient, RunbookFailedError, WaitTimeoutError } from '../aws/errors.js'
+import {
+  describeError,
+  isTransient,
+  RunbookFailedError,
+  WaitTimeoutError,
+  withExecution
+} from '../aws/errors.js'
 import { CancelledError, type RunContext } from '../context.js'
 import { formatDuration, jittered, waitForImage } from '../image/wait.js'
 import type { ExecutionReport, Image, StepReport } from '../types.js'
@@ -251,9 +257,12 @@ async function pollExecution(
       }
       if (ctx.now().getTime() >= deadline) {
         await stopExecution(ctx, ssm, id, 'timeout-minutes reached')
-        throw new WaitTimeoutError(
-          `Runbook ${document} did not finish within ${ctx.config.timeoutMinutes} minutes (timeout-minutes): execution ${id} stood at ${where(last)}; it has been stopped`,
-          last?.AutomationExecutionStatus
+        throw withExecution(
+          new WaitTimeoutError(
+            `Runbook ${document} did not finish within ${ctx.config.timeoutMinutes} minutes (timeout-minutes): execution ${id} stood at ${where(last)}; it has been stopped`,
+            last?.AutomationExecutionStatus
+          ),
+          executionReport(last ?? { AutomationExecutionId: id }, document, [])
         )
       }
       await ctx.sleep(jittered(ctx.config.pollIntervalMs))
@@ -261,8 +270,12 @@ async function pollExecution(
   } catch (error) {
     if (error instanceof CancelledError || ctx.signal.aborted) {
       const stopped = await stopExecution(ctx, ssm, id, 'job cancelled')
-      throw new CancelledError(
-        `The job was cancelled; runbook execution ${id} ${stopped ? 'was stopped' : 'could not be stopped (the post step will try again)'}`
+      // The report (automation-execution-id output, summary) still names the execution.
+      throw withExecution(
+        new CancelledError(
+          `The job was cancelled; runbook execution ${id} ${stopped ? 'was stopped' : 'could not be stopped (the post step will try again)'}`
+        ),
+        executionReport(last ?? { AutomationExecutionId: id }, document, [])
       )
     }
     throw error
