@@ -15,7 +15,9 @@ const credentials = (minutes: number) => ({
   }
 })
 
-beforeEach(() => sts.reset())
+beforeEach(() => {
+  sts.reset()
+})
 
 describe('createClients', () => {
   it('assumes a copy account role once for parallel first requests', async () => {
