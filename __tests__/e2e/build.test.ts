@@ -120,7 +120,8 @@ describe('instance-id', () => {
       expect(result.code).not.toBe(0)
       const [error] = errors(result)
       expect(error).toMatch(/failed/)
-      expect(error).toContain('Client error on launch')
+      expect(error).toContain('StateReason Client.InternalError: Client error on launch')
+      expect(error).not.toContain('Client.InternalError: Client.InternalError')
       expect(images().find((i) => i.name === 'web-doomed')).toMatchObject({ state: 'failed' })
       // Nothing is shared when the build failed.
       expect(calls('ModifyImageAttribute')).toHaveLength(0)

@@ -178,6 +178,9 @@ describe('sharing', () => {
       expect(result.code).not.toBe(0)
       const message = errors(result).join('\n')
       expect(message).toMatch(/block public access/i)
+      expect(message).toContain('share-public')
+      // The fix is given once, not once more as a generic hint.
+      expect(message.match(/disable-image-block-public-access/g)).toHaveLength(1)
       expect(calls('GetImageBlockPublicAccessState')).not.toHaveLength(0)
       expect(calls('ModifyImageAttribute')).toHaveLength(0)
       expect(images().find((i) => i.imageId === BASE_AMI)).toMatchObject({ launchPermissions: [] })
