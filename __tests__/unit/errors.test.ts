@@ -105,6 +105,9 @@ describe('describeError', () => {
     expect(describeError(awsError('InvalidDocument', 'not found'))).toContain(
       'must be given by ARN'
     )
+    expect(
+      describeError(awsError('InvalidInstanceID.NotFound', "The instance ID 'i-0f' does not exist"))
+    ).toContain('check `instance-id`')
     const noCreds = Object.assign(new Error('Could not load credentials from any providers'), {
       name: 'CredentialsProviderError'
     })

@@ -153,6 +153,11 @@ function hintsFor(code: string | undefined, message: string): string[] {
       'the account is at its concurrent Automation quota (100 by default): wait for running executions or raise the quota'
     )
   }
+  if (/^InvalidInstanceID\.(NotFound|Malformed)$/.test(c)) {
+    hints.push(
+      'check `instance-id`: the instance must exist in the build region (`aws-region`) of the account the credentials belong to'
+    )
+  }
   if (c === 'InvalidDocument') {
     hints.push(
       'check `automation-document`: a runbook shared from another account must be given by ARN'
