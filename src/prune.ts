@@ -30,6 +30,7 @@ import {
   PartialFailure,
   type Fleet,
   type Image,
+  type PlanItem,
   type PrunedVersion,
   type PruneReport,
   type SkippedVersion
@@ -53,6 +54,8 @@ interface ScopeOutcome {
   /** Versions chosen for pruning that did not go (failure, already gone, cancelled). */
   notPruned: { decision: Decision; reason: string; failed: boolean }[]
   failures: string[]
+  /** Why the family could not be listed here (then nothing else happened in this scope). */
+  listError?: string
 }
 
 export async function prune(
@@ -89,8 +92,7 @@ export async function prune(
   if (failures.length > 0 && ctx.config.dryRun) {
     // A dry run reports what the real run would hit in its plan (and fails there), never
     // halfway: the summary still shows every other scope.
-    for (const f of failures)
-      ctx.plan.push({ phase: 'prune', text: `Pruning: ${f}`, problem: true })
+    ctx.plan.push(...dryRunProblems(outcomes))
   } else if (failures.length > 0) {
     throw new PartialFailure(
       `Pruning failed for ${failures.length} version or region${failures.length === 1 ? '' : 's'}; ` +
@@ -203,7 +205,8 @@ async function pruneScope(
   try {
     candidates = await listFamilyImages(ec2, scope, run.options.family)
   } catch (error) {
-    outcome.failures.push(`listing the family in ${where} failed: ${describeError(error)}`)
+    outcome.listError = describeError(error)
+    outcome.failures.push(`listing the family in ${where} failed: ${outcome.listError}`)
     return outcome
   }
   outcome.listed = true
@@ -354,6 +357,37 @@ function buildReport(outcomes: ScopeOutcome[], dryRun: boolean): PruneReport {
   report.freedGiB = uniqueGiB(freed)
   report.keptGiB = uniqueGiB(stillStored.filter((s) => !freedIds.has(s.id)))
   return report
+}
+
+/**
+ * Dry run: every failure as a plan problem. Listing failures with the same reason in one account
+ * become one line naming the regions: a role that cannot be assumed fails them all alike.
+ */
+function dryRunProblems(outcomes: ScopeOutcome[]): PlanItem[] {
+  const listing = new Map<string, { accountId: string; reason: string; regions: string[] }>()
+  const others: string[] = []
+  for (const o of outcomes) {
+    if (o.listError === undefined) {
+      others.push(...o.failures)
+      continue
+    }
+    const key = `${o.scope.accountId}\n${o.listError}`
+    const group = listing.get(key) ?? {
+      accountId: o.scope.accountId,
+      reason: o.listError,
+      regions: []
+    }
+    group.regions.push(o.scope.region)
+    listing.set(key, group)
+  }
+  const lines = [
+    ...[...listing.values()].map(
+      (g) =>
+        `listing the family in account ${g.accountId} (${g.regions.join(', ')}) failed: ${g.reason}`
+    ),
+    ...others
+  ]
+  return lines.map((line) => ({ phase: 'prune', text: `Pruning: ${line}`, problem: true }))
 }
 
 function planItems(

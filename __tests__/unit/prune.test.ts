@@ -465,14 +465,20 @@ describe('prune', () => {
     expect(error.prune?.pruned.map((p) => p.imageId)).toEqual(['ami-v4', 'ami-v5'])
   })
 
-  it('dry run: a scope that cannot be listed is a problem in the plan, not a failed step', async () => {
+  it('dry run: scopes that cannot be listed are one problem in the plan, not a failed step', async () => {
     const world = new World()
     fiveVersions(world)
-    world.listErrors.set(
-      `${OTHER}/us-east-1`,
-      new AwsError('AccessDenied', 'role cannot DescribeImages')
-    )
-    const ctx = makeContext(world, { dryRun: true, prune: { keep: 4 }, accounts: [OTHER] })
+    for (const region of ['us-east-1', 'eu-west-1'])
+      world.listErrors.set(
+        `${OTHER}/${region}`,
+        new AwsError('AccessDenied', 'role cannot DescribeImages')
+      )
+    const ctx = makeContext(world, {
+      dryRun: true,
+      prune: { keep: 4 },
+      accounts: [OTHER],
+      regions: ['eu-west-1']
+    })
     const report = await prune(ctx, thisRunImage(), noFleet)
     expect(report?.pruned.map((p) => p.imageId)).toEqual(['ami-v4', 'ami-v5'])
     expect(ctx.plan.filter((p) => p.problem)).toEqual([
@@ -480,7 +486,9 @@ describe('prune', () => {
         phase: 'prune',
         problem: true,
         text: expect.stringMatching(
-          new RegExp(`^Pruning: listing the family in ${OTHER}/us-east-1 failed: .*role cannot`)
+          new RegExp(
+            `^Pruning: listing the family in account ${OTHER} \\(us-east-1, eu-west-1\\) failed: .*role cannot`
+          )
         )
       }
     ])
