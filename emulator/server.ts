@@ -167,6 +167,19 @@ async function handleAws(
         deniedResource(service, caller.region, caller.accountId)
       )
     }
+    // Tag on create: AWS also authorises ec2:CreateTags when a create call carries TagSpecification.
+    const tagsOnCreate =
+      service === 'ec2' &&
+      action !== 'CreateTags' &&
+      Object.keys(params).some((key) => key.startsWith('TagSpecification'))
+    if (tagsOnCreate && !isAllowed(control.settings.iam, caller.accountId, 'ec2', 'CreateTags')) {
+      throw accessDeniedError(
+        service,
+        principalOf(control.sim, caller).arn,
+        'CreateTags',
+        deniedResource(service, caller.region, caller.accountId)
+      )
+    }
     if (control.settings.throttling !== false) {
       const size = bucketSizeFor(service, action, params, control.settings.throttleBuckets)
       const key = bucketKey(caller.accountId, caller.region, service, action)

@@ -1,4 +1,5 @@
 // DeregisterImage, deprecation, deregistration protection, DescribeImageReferences.
+import { isAllowed, type IamSettings } from '../../iam.js'
 import { AwsError, type Caller, type Sim } from '../../types.js'
 import { dryRunGate, imagesUsingSnapshot, isPublic, ownedImage, visibleImage } from './access.js'
 import { bool, list, paginate, required, str, structs, type Params } from './params.js'
@@ -30,6 +31,16 @@ export function deregisterImage(sim: Sim, caller: Caller, params: Params) {
     if (imagesUsingSnapshot(s, d.snapshotId).length)
       return { snapshotId: d.snapshotId, returnCode: 'skipped' }
     if (!s.snapshots[d.snapshotId]) return { snapshotId: d.snapshotId, returnCode: 'client-error' }
+    // AWS authorises each deletion as ec2:DeleteSnapshot and reports a denial per snapshot.
+    if (
+      !isAllowed(
+        sim.settings.iam as IamSettings | undefined,
+        caller.accountId,
+        'ec2',
+        'DeleteSnapshot'
+      )
+    )
+      return { snapshotId: d.snapshotId, returnCode: 'missing-permissions' }
     delete s.snapshots[d.snapshotId]
     return { snapshotId: d.snapshotId, returnCode: 'success' }
   })
