@@ -3,6 +3,8 @@ import { DescribeImagesCommand, type EC2Client, type Image as AwsImage } from '@
 import { errorCode } from '../aws/errors.js'
 import { InputError } from '../config/input-error.js'
 import type { RunContext } from '../context.js'
+import { checkEncryption } from '../image/encryption.js'
+import { settleFindings } from '../image/findings.js'
 import { waitForImage } from '../image/wait.js'
 import type { Image } from '../types.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
@@ -64,8 +66,20 @@ export async function adoptExisting(
       label: `${amiId} in ${region}`
     })
   }
-  if (owned) await tagImageAndSnapshots(ctx, ec2, image)
-  else if (Object.keys(ctx.config.tags).length) {
+  if (owned) {
+    // Tagging changes AWS state: the encryption pre-flight (an AWS-managed key cannot be shared)
+    // must refuse first, so a refused run changes nothing. distribute() repeats it and warns.
+    const encrypted = (image.BlockDeviceMappings ?? []).some((b) => b.Ebs?.Encrypted)
+    if (encrypted && Object.keys(ctx.config.tags).length) {
+      const adopted = toImage(image, { region, accountId, source: 'existing', reused: false })
+      const findings = await checkEncryption(ctx, adopted)
+      settleFindings(
+        ctx,
+        findings.filter((f) => f.severity === 'error')
+      )
+    }
+    await tagImageAndSnapshots(ctx, ec2, image)
+  } else if (Object.keys(ctx.config.tags).length) {
     ctx.log.info(`Not tagging ${amiId}: account ${image.OwnerId} owns it, not ${accountId}`)
   }
   return toImage(image, { region, accountId, source: 'existing', reused: false })
