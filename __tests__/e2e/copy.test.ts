@@ -1,0 +1,300 @@
+// Copies end to end, the hard cases: one slow region, one failed region, a killed run resumed,
+// 30 regions under AWS's 20-snapshot-copies limit, and the encryption pre-flight. The bundled
+// action runs against the emulator; assertions read the call log, the state and the outputs.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { runAction } from './harness.js'
+
+const BUILD = '111122223333'
+const CONSUMER = '444455556666'
+const HOME = 'us-east-1'
+const SOURCE = 'ami-0aaaaaaaaaaaaaaaa'
+const FOUR = ['eu-west-1', 'eu-central-1', 'ap-southeast-2', 'us-west-2']
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any
+
+let emu: Emulator
+
+beforeAll(async () => {
+  emu = await startEmulator({ timeScale: 0.001 })
+})
+afterAll(async () => {
+  await emu?.close()
+})
+beforeEach(() => {
+  emu.reset()
+})
+
+function seedSource(snapshots: Json[] = [{ sizeGiB: 8 }]): void {
+  emu.seed({
+    ec2: {
+      images: [{ imageId: SOURCE, accountId: BUILD, region: HOME, name: 'web-20261101', snapshots }]
+    }
+  })
+}
+
+const ec2State = (): Json => (emu.state() as Json).ec2
+const copiesIn = (region: string): Json[] =>
+  ec2State().images.filter((i: Json) => i.region === region && i.imageId !== SOURCE)
+const imageIdParam = (params: Json): string | undefined =>
+  params.ImageId ?? params['ImageId.1'] ?? params['ImageIds.1']
+
+const inputs = {
+  'ami-id': SOURCE,
+  family: 'web',
+  'share-accounts': CONSUMER,
+  'deprecate-after': '90d'
+}
+
+describe('copy timing and failures', () => {
+  it('shares and deprecates the fast copies before the slow one is available', async () => {
+    seedSource()
+    emu.configure({ 'ec2.copySlowdown': { 'ap-southeast-2': 15 } })
+    const r = await runAction({
+      emulator: emu,
+      inputs: { ...inputs, 'copy-regions': FOUR.join(',') },
+      timeoutMs: 100_000
+    })
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' })
+
+    const slow = copiesIn('ap-southeast-2')
+    expect(slow).toHaveLength(1)
+    const slowReadyAt = Date.parse(slow[0].readyAt)
+    const calls = emu.calls()
+    // The first poll of the slow copy that saw it available (its readyAt had passed).
+    const slowAvailableSeq = calls.find(
+      (c) =>
+        c.action === 'DescribeImages' &&
+        c.region === 'ap-southeast-2' &&
+        imageIdParam(c.params) === slow[0].imageId &&
+        c.simAt >= slowReadyAt
+    )?.seq
+    expect(slowAvailableSeq).toBeDefined()
+    for (const region of FOUR.filter((x) => x !== 'ap-southeast-2')) {
+      const [copy] = copiesIn(region)
+      const mine = calls.filter(
+        (c) => c.region === region && imageIdParam(c.params) === copy.imageId
+      )
+      const share = mine.find((c) => c.action === 'ModifyImageAttribute' && c.status < 400)
+      const deprecate = mine.find((c) => c.action === 'EnableImageDeprecation' && c.status < 400)
+      expect({ region, share: share!.seq < slowAvailableSeq! }).toEqual({ region, share: true })
+      expect({ region, deprecate: deprecate!.seq < slowAvailableSeq! }).toEqual({
+        region,
+        deprecate: true
+      })
+      // ...and the state agrees: shared and deprecated.
+      expect(copy.launchPermissions).toEqual([{ userId: CONSUMER }])
+      expect(copy.deprecationTime).toBeDefined()
+    }
+  }, 120_000)
+
+  it('one region failing: the others finish and stay, the error names region and StateReason', async () => {
+    seedSource()
+    emu.configure({
+      'ec2.failCopy': {
+        region: 'eu-central-1',
+        code: 'Client.InvalidSnapshot.NotFound',
+        message: 'Snapshot copy failed: source snapshot unreadable'
+      }
+    })
+    const r = await runAction({
+      emulator: emu,
+      inputs: { ...inputs, 'copy-regions': FOUR.join(',') },
+      timeoutMs: 100_000
+    })
+    expect(r.code).not.toBe(0)
+    const errorLine = r.stdout.split('\n').find((l) => l.startsWith('::error::')) ?? ''
+    expect(errorLine).toContain('eu-central-1')
+    expect(errorLine).toContain('Snapshot copy failed: source snapshot unreadable')
+
+    // The failed copy is reported; the three others exist, available, shared and deprecated.
+    const images: Json[] = ec2State().images
+    const failed = images.filter((i) => i.state === 'failed')
+    expect(failed.map((i) => i.region)).toEqual(['eu-central-1'])
+    for (const region of ['eu-west-1', 'ap-southeast-2', 'us-west-2']) {
+      const [copy] = copiesIn(region)
+      expect({ region, state: copy.state, shared: copy.launchPermissions }).toEqual({
+        region,
+        state: 'available',
+        shared: [{ userId: CONSUMER }]
+      })
+      expect(copy.deprecationTime).toBeDefined()
+      // The summary lists what exists, and so do the outputs.
+      expect(r.summary).toContain(copy.imageId)
+      expect(JSON.parse(r.outputs['ami-ids'])[region]).toBe(copy.imageId)
+    }
+    expect(ec2State().images.filter((i: Json) => i.state === 'available')).toHaveLength(4)
+    expect(emu.calls().filter((c) => c.action === 'DeregisterImage')).toEqual([])
+    expect(r.summary).toContain('eu-central-1')
+  }, 120_000)
+})
+
+describe('resume after a killed run', () => {
+  it('re-run with if-exists: reuse copies nothing twice and lists every copy', async () => {
+    // A real build (CreateImage from an instance), so that if-exists: reuse has a name to find.
+    emu.seed({
+      ec2: {
+        instances: [
+          {
+            instanceId: 'i-0123456789abcdef0',
+            accountId: BUILD,
+            region: HOME,
+            volumes: [{ sizeGiB: 8 }]
+          }
+        ]
+      }
+    })
+    // Two fast regions, two that take 50x longer: the kill lands between them.
+    emu.configure({ 'ec2.copySlowdown': { 'ap-southeast-2': 50, 'us-west-2': 50 } })
+    const resumeInputs = {
+      'instance-id': 'i-0123456789abcdef0',
+      'no-reboot': 'true',
+      'ami-name': 'web-resume-1',
+      family: 'web',
+      'share-accounts': CONSUMER,
+      'deprecate-after': '90d',
+      'copy-regions': FOUR.join(','),
+      'if-exists': 'reuse'
+    }
+    const first = await runAction({
+      emulator: emu,
+      inputs: resumeInputs,
+      timeoutMs: 100_000,
+      signalAfter: {
+        signal: 'SIGKILL',
+        // Copies are labelled "<ami> in <region> (account <id>)"; the build's own wait is not.
+        onStdout: /\(account \d+\): available after[\s\S]*\(account \d+\): available after/
+      }
+    })
+    expect(first.signal).toBe('SIGKILL')
+    const copiesBefore = emu.calls().filter((c) => c.action === 'CopyImage' && c.status < 400)
+    const source = ec2State().images.find((i: Json) => i.region === HOME)
+    const availableBefore = ec2State().images.filter(
+      (i: Json) => i.region !== HOME && i.state === 'available'
+    )
+    expect(availableBefore.map((i: Json) => i.region).sort()).toEqual(['eu-central-1', 'eu-west-1'])
+    const seqBefore = emu.calls().at(-1)!.seq
+
+    emu.configure({ 'ec2.copySlowdown': {} })
+    const second = await runAction({ emulator: emu, inputs: resumeInputs, timeoutMs: 100_000 })
+    expect({ code: second.code, stderr: second.stderr }).toEqual({ code: 0, stderr: '' })
+
+    const newCopies = emu
+      .calls()
+      .filter((c) => c.seq > seqBefore && c.action === 'CopyImage' && c.status < 400)
+    const newRegions = newCopies.map((c) => c.region)
+    for (const region of ['eu-central-1', 'eu-west-1']) expect(newRegions).not.toContain(region)
+    // Every region has exactly one copy, and the outputs name them all.
+    const amiIds = JSON.parse(second.outputs['ami-ids'])
+    expect(Object.keys(amiIds).sort()).toEqual([HOME, ...FOUR].sort())
+    expect(amiIds[HOME]).toBe(source.imageId)
+    expect(emu.calls().filter((c) => c.action === 'CreateImage')).toHaveLength(1)
+    for (const region of FOUR) {
+      const copies = copiesIn(region)
+      expect({ region, n: copies.length }).toEqual({ region, n: 1 })
+      expect(amiIds[region]).toBe(copies[0].imageId)
+      expect(copies[0].state).toBe('available')
+      expect(copies[0].launchPermissions).toEqual([{ userId: CONSUMER }])
+    }
+    expect(copiesBefore.length + newCopies.length).toBeLessThanOrEqual(FOUR.length)
+  }, 120_000)
+})
+
+// 30 plausible region names the config accepts (none of them the build region).
+const THIRTY = [
+  'us-east-2', 'us-west-1', 'us-west-2', 'af-south-1', 'ap-east-1', 'ap-south-1', 'ap-south-2',
+  'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-southeast-1', 'ap-southeast-2',
+  'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ca-central-1', 'ca-west-1',
+  'eu-central-1', 'eu-central-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-south-1',
+  'eu-south-2', 'eu-north-1', 'il-central-1', 'me-south-1', 'me-central-1', 'sa-east-1',
+  'mx-central-1'
+] // prettier-ignore
+
+describe('bounded snapshot copies', () => {
+  it('30 regions, 3-snapshot source, 7 AMIs per region: never more than 20 snapshot copies in flight', async () => {
+    seedSource([{ sizeGiB: 8 }, { sizeGiB: 8 }, { sizeGiB: 8 }])
+    // Copies long enough (~4 s real) that a region's copies all overlap and the 7th must queue.
+    emu.configure({ 'ec2.copyBaseMs': 4_000_000 })
+    // Six copy accounts: 7 AMIs x 3 snapshots = 21 wanted per region, one over the limit.
+    const accounts = ['210000000001', '210000000002', '210000000003', '210000000004', '210000000005', '210000000006'] // prettier-ignore
+    const r = await runAction({
+      emulator: emu,
+      inputs: {
+        'ami-id': SOURCE,
+        'copy-regions': THIRTY.join('\n'),
+        'copy-accounts': accounts.map((a) => `arn:aws:iam::${a}:role/copier`).join('\n')
+      },
+      timeoutMs: 110_000
+    })
+    expect({ code: r.code, stderr: r.stderr.slice(-1500) }).toEqual({ code: 0, stderr: '' })
+
+    const calls = emu.calls()
+    expect(calls.filter((c) => c.errorCode === 'ResourceLimitExceeded')).toEqual([])
+    const state = ec2State()
+    const copies: Json[] = state.images.filter((i: Json) => i.imageId !== SOURCE)
+    expect(copies).toHaveLength(30 * 7 + 6)
+    expect(copies.every((i) => i.state === 'available')).toBe(true)
+
+    // In flight per destination region: snapshot copies whose [start, ready) intervals overlap.
+    const byRegion = new Map<string, { at: number; delta: number }[]>()
+    const sourceSnapshots = new Set(
+      state.images
+        .find((i: Json) => i.imageId === SOURCE)
+        .blockDevices.map((d: Json) => d.snapshotId)
+    )
+    for (const s of state.snapshots as Json[]) {
+      if (sourceSnapshots.has(s.snapshotId)) continue
+      const events = byRegion.get(s.region) ?? []
+      events.push(
+        { at: Date.parse(s.startTime), delta: 1 },
+        { at: Date.parse(s.readyAt), delta: -1 }
+      )
+      byRegion.set(s.region, events)
+    }
+    let peak = 0
+    let busiestRegion = ''
+    for (const [region, events] of byRegion) {
+      events.sort((a, b) => a.at - b.at || a.delta - b.delta)
+      let inFlight = 0
+      for (const e of events) {
+        inFlight += e.delta
+        if (inFlight > peak) [peak, busiestRegion] = [inFlight, region]
+      }
+    }
+    expect({ peak, busiestRegion, atMost20: peak <= 20 }).toMatchObject({ atMost20: true })
+    // The bound did bite: some region had to queue a copy (21 snapshots wanted there).
+    expect(peak).toBeGreaterThanOrEqual(18)
+    expect(JSON.parse(r.outputs['ami-ids'])).toEqual(
+      Object.fromEntries(
+        [HOME, ...THIRTY].map((region) => [
+          region,
+          region === HOME
+            ? SOURCE
+            : copies.find((i) => i.region === region && i.ownerId === BUILD).imageId
+        ])
+      )
+    )
+  }, 120_000)
+})
+
+describe('encryption pre-flight', () => {
+  it('refuses an AWS-managed-key source with share-accounts before any mutating call', async () => {
+    seedSource([{ sizeGiB: 8, encrypted: true }])
+    const r = await runAction({
+      emulator: emu,
+      inputs: { ...inputs, 'copy-regions': 'eu-west-1' },
+      timeoutMs: 60_000
+    })
+    expect(r.code).not.toBe(0)
+    const errorText = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('::error::'))
+      .join('\n')
+    const [sourceSnapshot] = ec2State().snapshots
+    expect(sourceSnapshot.kmsKeyId).toBeDefined()
+    expect(errorText).toContain(sourceSnapshot.kmsKeyId)
+    expect(errorText).toContain('kms-key-id')
+    expect(emu.calls().filter((c) => c.mutating)).toEqual([])
+  }, 60_000)
+})
