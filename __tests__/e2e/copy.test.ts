@@ -174,9 +174,13 @@ describe('resume after a killed run', () => {
       (i: Json) => i.region !== HOME && i.state === 'available'
     )
     expect(availableBefore.map((i: Json) => i.region).sort()).toEqual(['eu-central-1', 'eu-west-1'])
+    expect(copiesBefore.map((c) => c.region)).toEqual(
+      expect.arrayContaining(['eu-central-1', 'eu-west-1'])
+    )
     const seqBefore = emu.calls().at(-1)!.seq
 
-    emu.configure({ 'ec2.copySlowdown': {} })
+    // Let the two slow copies (still pending in AWS after the kill) land, without waiting for real.
+    emu.advance(50 * 8 * 60_000)
     const second = await runAction({ emulator: emu, inputs: resumeInputs, timeoutMs: 100_000 })
     expect({ code: second.code, stderr: second.stderr }).toEqual({ code: 0, stderr: '' })
 
