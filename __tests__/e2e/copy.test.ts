@@ -301,4 +301,69 @@ describe('encryption pre-flight', () => {
     expect(errorText).toContain('kms-key-id')
     expect(emu.calls().filter((c) => c.mutating)).toEqual([])
   }, 60_000)
+
+  it('refuses an AWS-managed-key source with copy-accounts (no share-accounts) too', async () => {
+    seedSource([{ sizeGiB: 8, encrypted: true }])
+    const r = await runAction({
+      emulator: emu,
+      inputs: { 'ami-id': SOURCE, 'copy-accounts': 'arn:aws:iam::777788889999:role/copier' },
+      timeoutMs: 60_000
+    })
+    expect(r.code).not.toBe(0)
+    expect(r.stdout).toMatch(/::error::.*kms-key-id/)
+    expect(emu.calls().filter((c) => c.mutating)).toEqual([])
+  }, 60_000)
+
+  it('customer key: warns naming the accounts its policy does not let use it, and goes on', async () => {
+    const keyId = '1234abcd-12ab-34cd-56ef-1234567890ab'
+    const keyArn = `arn:aws:kms:${HOME}:${BUILD}:key/${keyId}`
+    emu.seed({
+      kms: {
+        keys: [
+          {
+            accountId: BUILD,
+            region: HOME,
+            keyId,
+            // Grants the consumer what it needs; 555566667777 is not in the policy.
+            policy: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Principal: { AWS: `arn:aws:iam::${BUILD}:root` },
+                  Action: 'kms:*',
+                  Resource: '*'
+                },
+                {
+                  Effect: 'Allow',
+                  Principal: { AWS: `arn:aws:iam::${CONSUMER}:root` },
+                  Action: [
+                    'kms:Decrypt',
+                    'kms:CreateGrant',
+                    'kms:ReEncrypt*',
+                    'kms:GenerateDataKey*',
+                    'kms:DescribeKey'
+                  ],
+                  Resource: '*'
+                }
+              ]
+            }
+          }
+        ]
+      }
+    })
+    seedSource([{ sizeGiB: 8, encrypted: true, kmsKeyId: keyArn }])
+    const r = await runAction({
+      emulator: emu,
+      inputs: { 'ami-id': SOURCE, 'share-accounts': `${CONSUMER},555566667777` },
+      timeoutMs: 60_000
+    })
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' })
+    const warnings = r.stdout.split('\n').filter((l) => l.startsWith('::warning'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('555566667777')
+    expect(warnings[0]).not.toContain(CONSUMER)
+    expect(warnings[0]).toContain(keyArn)
+    expect(ec2State().images[0].launchPermissions).toHaveLength(2)
+  }, 60_000)
 })

@@ -95,6 +95,7 @@ describe('copies into regions and accounts', () => {
       timeoutMs: 100_000
     })
     expect({ code: r.code, stderr: r.stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' })
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('::warning::'))).toEqual([])
 
     const state = (emu.state() as Json).ec2
     const images: Json[] = state.images
