@@ -213,4 +213,38 @@ describe('copies into regions and accounts', () => {
     )
     expect(r.outputs['ami-id']).toBe(SOURCE)
   }, 120_000)
+
+  it('encrypts copies with kms-key-id, and region-kms-key-ids where given', async () => {
+    seedSource()
+    const westKey = 'arn:aws:kms:us-west-2:111122223333:key/0000aaaa-0000-aaaa-0000-aaaa0000aaaa'
+    const r = await runAction({
+      emulator: emu,
+      inputs: {
+        'ami-id': SOURCE,
+        'copy-regions': 'eu-west-1,us-west-2',
+        'kms-key-id': 'alias/golden',
+        'region-kms-key-ids': `us-west-2: ${westKey}`
+      },
+      timeoutMs: 60_000
+    })
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' })
+    const copies = emu.calls().filter((c) => c.action === 'CopyImage' && c.status < 400)
+    const sent = Object.fromEntries(
+      copies.map((c) => [c.region, { Encrypted: c.params.Encrypted, KmsKeyId: c.params.KmsKeyId }])
+    )
+    expect(sent).toEqual({
+      'eu-west-1': { Encrypted: 'true', KmsKeyId: 'alias/golden' },
+      'us-west-2': { Encrypted: 'true', KmsKeyId: westKey }
+    })
+    // A retried CopyImage cannot duplicate: each carries a distinct ClientToken.
+    const tokens = copies.map((c) => c.params.ClientToken)
+    expect(new Set(tokens).size).toBe(2)
+    const snapshots: Json[] = (emu.state() as Json).ec2.snapshots
+    expect(snapshots.filter((x) => x.region === 'us-west-2').map((x) => x.kmsKeyId)).toEqual([
+      westKey
+    ])
+    expect(snapshots.filter((x) => x.region === 'eu-west-1').map((x) => x.encrypted)).toEqual([
+      true
+    ])
+  }, 60_000)
 })
