@@ -128,6 +128,23 @@ describe('instance-id', () => {
     },
     TEST_TIMEOUT
   )
+
+  it(
+    'an instance that does not exist: the AWS reason and a hint naming instance-id',
+    async () => {
+      const result = await runAction({
+        emulator: emu,
+        inputs: { 'instance-id': 'i-0fffffffffffffff0', 'ami-name': 'web-orphan' }
+      })
+      expect(result.code).not.toBe(0)
+      const message = errors(result).join('\n')
+      expect(message).toContain('InvalidInstanceID.NotFound')
+      expect(message).toContain('i-0fffffffffffffff0')
+      expect(message).toContain('Hint: check `instance-id`')
+      expect(images()).toEqual([])
+    },
+    TEST_TIMEOUT
+  )
 })
 
 describe('ami-id (adopt)', () => {
