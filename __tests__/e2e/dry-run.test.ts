@@ -166,6 +166,13 @@ describe('dry-run on the full pipeline', () => {
 
       // The plan is the PR comment too; no "AMI ready" notice for an AMI that does not exist.
       expect(comment()).toContain('Dry run: plan')
+      expect(tables(comment()).map((t) => t.headers)).toEqual([
+        ['Account', 'Region', 'AMI', 'State', 'Shared with', 'Deprecation'],
+        ['Granted to', 'ID'],
+        ['Key', 'Value'],
+        ['Account', 'Region', 'AMI', 'Name', 'Result']
+      ])
+      expect(tables(comment())[0].rows).toHaveLength(fleet.rows.length)
       expect(run.stdout).not.toMatch(/^::notice/m)
       expect(run.stdout).not.toMatch(/^::error/m)
       expect(run.outputs['ami-id'] ?? '').toBe('')
