@@ -130,6 +130,73 @@ describe('copy timing and failures', () => {
   }, 120_000)
 })
 
+describe('copy accounts that fail', () => {
+  it('a role that cannot be assumed fails its account only; the other account gets its copies', async () => {
+    seedSource()
+    const good = '777788889999'
+    const denied = 'arn:aws:iam::222233334444:role/copier'
+    emu.configure({ assumeRoleDenied: [denied] })
+    const r = await runAction({
+      emulator: emu,
+      inputs: {
+        'ami-id': SOURCE,
+        'copy-regions': 'eu-west-1',
+        'copy-accounts': `arn:aws:iam::${good}:role/copier\n${denied}`
+      },
+      timeoutMs: 60_000
+    })
+    expect(r.code).not.toBe(0)
+    const errorText = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('::error::'))
+      .join('\n')
+    expect(errorText).toContain(denied)
+    expect(errorText).toContain('AccessDenied')
+    const images: Json[] = ec2State().images
+    expect(images.map((i) => `${i.ownerId}/${i.region}`).sort()).toEqual(
+      [`${BUILD}/${HOME}`, `${BUILD}/eu-west-1`, `${good}/${HOME}`, `${good}/eu-west-1`].sort()
+    )
+    const accountAmis = JSON.parse(r.outputs['account-ami-ids'])
+    expect(accountAmis[good]).toEqual({
+      [HOME]: images.find((i) => i.ownerId === good && i.region === HOME).imageId,
+      'eu-west-1': images.find((i) => i.ownerId === good && i.region === 'eu-west-1').imageId
+    })
+    expect(accountAmis['222233334444'] ?? {}).toEqual({})
+  }, 60_000)
+
+  it('a copy failing inside a copy account names that account, region and StateReason', async () => {
+    seedSource()
+    emu.configure({
+      'ec2.failCopy': {
+        accountId: '777788889999',
+        region: 'eu-west-1',
+        code: 'Server.InternalError',
+        message: 'Internal error on snapshot copy'
+      }
+    })
+    const r = await runAction({
+      emulator: emu,
+      inputs: {
+        'ami-id': SOURCE,
+        'copy-regions': 'eu-west-1',
+        'copy-accounts': 'arn:aws:iam::777788889999:role/copier'
+      },
+      timeoutMs: 60_000
+    })
+    expect(r.code).not.toBe(0)
+    const errorText = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('::error::'))
+      .join('\n')
+    expect(errorText).toMatch(/eu-west-1[^\n%]*777788889999|777788889999[^\n%]*eu-west-1/)
+    expect(errorText).toContain('Internal error on snapshot copy')
+    const available = ec2State().images.filter((i: Json) => i.state === 'available')
+    expect(available.map((i: Json) => `${i.ownerId}/${i.region}`).sort()).toEqual(
+      [`${BUILD}/${HOME}`, `${BUILD}/eu-west-1`, `777788889999/${HOME}`].sort()
+    )
+  }, 60_000)
+})
+
 describe('resume after a killed run', () => {
   it('re-run with if-exists: reuse copies nothing twice and lists every copy', async () => {
     // A real build (CreateImage from an instance), so that if-exists: reuse has a name to find.
