@@ -323,4 +323,50 @@ describe('prune', () => {
     expect({ code: real.code, stderr: real.stderr.slice(-2000) }).toEqual({ code: 0, stderr: '' })
     expect(sortValues(JSON.parse(real.outputs['pruned-ami-ids']))).toEqual(dryList)
   }, 120_000)
+
+  it('prune-older-than holds young versions; a region with nothing to prune is listed with []', async () => {
+    const day = 86_400_000
+    const now = emu.sim.clock.now()
+    const aged = [400, 200, 100, 10, 5].map((days) => ({
+      imageId: hexId('ami'),
+      accountId: BUILD,
+      region: HOME,
+      name: `web-${days}d`,
+      creationDate: new Date(now - days * day).toISOString(),
+      tags: { [FAMILY_TAG]: 'web' }
+    }))
+    emu.seed({
+      ec2: {
+        images: [
+          ...aged,
+          {
+            imageId: SOURCE,
+            accountId: BUILD,
+            region: HOME,
+            name: 'web-new',
+            tags: { [FAMILY_TAG]: 'web' }
+          }
+        ]
+      }
+    })
+    const r = await runAction({
+      emulator: emu,
+      inputs: {
+        'ami-id': SOURCE,
+        family: 'web',
+        'copy-regions': 'eu-west-1',
+        'prune-keep': '2',
+        'prune-older-than': '150d'
+      },
+      timeoutMs: 60_000
+    })
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' })
+    // Newest 2: this run's and the 5-day one; 10 and 100 days are not older than 150 days.
+    expect(sortValues(JSON.parse(r.outputs['pruned-ami-ids']))).toEqual({
+      [HOME]: [aged[0].imageId, aged[1].imageId].sort(),
+      'eu-west-1': []
+    })
+    const left = new Set(ec2State().images.map((i: Json) => i.imageId))
+    expect(aged.map((a) => left.has(a.imageId))).toEqual([false, false, true, true, true])
+  }, 60_000)
 })
