@@ -285,8 +285,8 @@ const THIRTY = [
 describe('bounded snapshot copies', () => {
   it('30 regions, 3-snapshot source, 7 AMIs per region: never more than 20 snapshot copies in flight', async () => {
     seedSource([{ sizeGiB: 8 }, { sizeGiB: 8 }, { sizeGiB: 8 }])
-    // Copies long enough (~4 s real) that a region's copies all overlap and the 7th must queue.
-    emu.configure({ 'ec2.copyBaseMs': 4_000_000 })
+    // Copies long enough (~6 s real) that a region's copies all overlap and the 7th must queue.
+    emu.configure({ 'ec2.copyBaseMs': 6_000_000 })
     // Six copy accounts: 7 AMIs x 3 snapshots = 21 wanted per region, one over the limit.
     const accounts = ['210000000001', '210000000002', '210000000003', '210000000004', '210000000005', '210000000006'] // prettier-ignore
     const r = await runAction({
