@@ -2,6 +2,8 @@
 // base AMI, a builder instance and two old versions of the family, the inputs of a full pipeline,
 // and the "nothing lost" checks every fault case ends with.
 import { expect } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import type { Emulator } from '../../emulator/index.js'
 import type { CallRecord } from '../../emulator/types.js'
 import { runAction, type RunOptions, type RunResult } from './harness.js'
@@ -206,4 +208,35 @@ export function warningLines(r: RunResult): string {
     .split('\n')
     .filter((l) => l.startsWith('::warning'))
     .join('\n')
+}
+
+/** The README's "IAM policy" section: heading of each feature → the actions of its JSON block. */
+export function readmePolicies(): Map<string, string[]> {
+  const readme = readFileSync(resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8')
+  const start = readme.indexOf('\n## IAM policy\n')
+  if (start < 0) throw new Error('README.md has no "## IAM policy" section')
+  const end = readme.indexOf('\n## ', start + 1)
+  const section = readme.slice(start, end < 0 ? undefined : end)
+  const policies = new Map<string, string[]>()
+  for (const part of section.split('\n### ').slice(1)) {
+    const heading = part.slice(0, part.indexOf('\n')).trim()
+    const block = /```json\n([\s\S]*?)```/.exec(part)
+    if (!block) continue
+    const doc = JSON.parse(block[1]) as { Statement: { Effect: string; Action: string[] }[] }
+    const actions = doc.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action)
+    policies.set(heading, [...new Set(actions)])
+  }
+  return policies
+}
+
+/** The actions of the README policies whose heading starts with one of `prefixes`. */
+export function policyFor(policies: Map<string, string[]>, ...prefixes: string[]): string[] {
+  const actions = new Set<string>()
+  for (const prefix of prefixes) {
+    const matches = [...policies.keys()].filter((h) => h.startsWith(prefix))
+    if (matches.length !== 1)
+      throw new Error(`README IAM policy: ${matches.length} headings start with "${prefix}"`)
+    for (const a of policies.get(matches[0])!) actions.add(a)
+  }
+  return [...actions].sort()
 }
