@@ -32,10 +32,16 @@ const buildPolicy = policyFor(policies, ...BUILD_FEATURES)
 const targetPolicy = policyFor(policies, 'Cross-account copy (`copy-accounts`): the role')
 
 /**
- * Actions whose absence the action survives with a warning naming them: they guard a clean-up
- * (snapshots of pruned AMIs stay) rather than the result.
+ * Actions whose absence the action survives on purpose, with a warning naming them: without
+ * ec2:DeleteSnapshot pruned AMIs' snapshots stay; without ec2:DescribeImageReferences nothing is
+ * pruned (in-use cannot be ruled out); without ssm:DescribeAutomationStepExecutions the summary
+ * lacks the runbook's steps.
  */
-const WARNING_ONLY = new Set(['ec2:DeleteSnapshot'])
+const WARNING_ONLY = new Set([
+  'ec2:DeleteSnapshot',
+  'ec2:DescribeImageReferences',
+  'ssm:DescribeAutomationStepExecutions'
+])
 /** Used only when the job is cancelled: proven in iam-features.test.ts. */
 const CANCEL_ONLY = new Set(['ssm:StopAutomationExecution'])
 

@@ -106,7 +106,7 @@ export function isTransient(error: unknown): boolean {
   return typeof status === 'number' && status >= 500
 }
 
-const IAM_POLICY = 'the "IAM policy" section of the README'
+const IAM_POLICY = 'the IAM policy in the README (section "IAM policy")'
 
 /** Hints keyed on code and message, most specific first. */
 function hintsFor(code: string | undefined, message: string): string[] {

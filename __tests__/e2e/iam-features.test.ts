@@ -1,0 +1,187 @@
+// Least privilege, the other features: build from an instance, adopt, share publicly, encrypted
+// sources, and stopping a runbook on cancellation. Each runs with exactly the README's policies
+// for "Every run" + that feature (parsed from README.md), then without each of its actions.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { startEmulator, type Emulator } from '../../emulator/index.js'
+import {
+  BASE_AMI,
+  BUILD,
+  errorLines,
+  INSTANCE,
+  pipelineInputs,
+  policyFor,
+  readmePolicies,
+  REGION,
+  runPipeline,
+  seedWorld,
+  SHARE,
+  warningLines,
+  worldState
+} from './faults-world.js'
+
+const policies = readmePolicies()
+const CMK = '1234abcd-12ab-34cd-56ef-1234567890ab'
+const ENCRYPTED_AMI = 'ami-0eeeeeeeeeeeeeeee'
+
+interface Feature {
+  headings: string[]
+  seed?(emu: Emulator): void
+  inputs: Record<string, string>
+  /** Actions whose absence is a warning naming them, not a failure. */
+  warningOnly?: string[]
+}
+
+const FEATURES: Record<string, Feature> = {
+  'build from an instance': {
+    headings: ['Every run', 'Build from an instance'],
+    inputs: { 'instance-id': INSTANCE, 'ami-name': 'web-{{timestamp}}', family: 'web' }
+  },
+  'adopt an AMI': {
+    headings: ['Every run', 'Adopt'],
+    inputs: { 'ami-id': BASE_AMI, family: 'web' }
+  },
+  'share publicly': {
+    headings: ['Every run', 'Share publicly'],
+    seed: (emu) =>
+      emu.seed({
+        ec2: { blockPublicAccess: [{ accountId: BUILD, region: REGION, state: 'unblocked' }] }
+      }),
+    inputs: { 'ami-id': BASE_AMI, 'share-public': 'true' }
+  },
+  'share an AMI encrypted with a customer managed key': {
+    headings: ['Every run', 'Share (', 'Encrypted source images'],
+    seed: (emu) =>
+      emu.seed({
+        kms: {
+          keys: [{ accountId: BUILD, region: REGION, keyId: CMK, aliases: ['alias/golden'] }]
+        },
+        ec2: {
+          images: [
+            {
+              imageId: ENCRYPTED_AMI,
+              accountId: BUILD,
+              region: REGION,
+              name: 'web-encrypted',
+              snapshots: [
+                {
+                  sizeGiB: 8,
+                  encrypted: true,
+                  kmsKeyId: `arn:aws:kms:${REGION}:${BUILD}:key/${CMK}`
+                }
+              ]
+            }
+          ]
+        }
+      }),
+    inputs: { 'ami-id': ENCRYPTED_AMI, 'share-accounts': SHARE },
+    warningOnly: ['kms:GetKeyPolicy']
+  }
+}
+
+let emu: Emulator
+beforeAll(async () => {
+  emu = await startEmulator({ timeScale: 0.001 })
+})
+afterAll(async () => {
+  await emu?.close()
+})
+beforeEach(() => emu.reset())
+
+function setUp(feature: Feature, allow: string[]): void {
+  seedWorld(emu)
+  feature.seed?.(emu)
+  emu.configure({ iam: { [BUILD]: allow } })
+}
+
+describe.each(Object.keys(FEATURES))('%s', (name) => {
+  const feature = FEATURES[name]
+  const policy = policyFor(policies, ...feature.headings)
+  const featureOnly = policyFor(policies, feature.headings[feature.headings.length - 1])
+
+  it('passes with exactly the README policy', async () => {
+    setUp(feature, policy)
+    const r = await runPipeline(emu, feature.inputs)
+    expect(errorLines(r)).toBe('')
+    expect(warningLines(r)).not.toMatch(/not authorized/)
+    expect(r.code).toBe(0)
+  }, 60_000)
+
+  it.each(featureOnly)(
+    'fails naming %s when it is removed',
+    async (action) => {
+      setUp(
+        feature,
+        policy.filter((a) => a !== action)
+      )
+      const r = await runPipeline(emu, feature.inputs)
+      if (feature.warningOnly?.includes(action)) {
+        expect(r.code).toBe(0)
+        expect(warningLines(r)).toContain(action)
+      } else {
+        expect(r.code).toBe(1)
+        expect(errorLines(r)).toContain(action)
+      }
+    },
+    60_000
+  )
+})
+
+describe('stopping the runbook on cancellation', () => {
+  const policy = policyFor(policies, 'Every run', 'Build with a runbook')
+  const inputs = pipelineInputs('runbook', {
+    'automation-document': 'Build-Slow',
+    'automation-parameters': `InstanceId: ${INSTANCE}`,
+    'share-accounts': '',
+    'share-snapshots': 'false',
+    'copy-regions': '',
+    'copy-accounts': '',
+    'deprecate-after': '',
+    'deregistration-protection': 'false',
+    'ssm-parameter': '',
+    'prune-keep': ''
+  })
+  function seedSlowRunbook(): void {
+    emu.seed({
+      ssm: {
+        documents: [
+          {
+            name: 'Build-Slow',
+            accountId: BUILD,
+            region: REGION,
+            parameters: [{ name: 'InstanceId', type: 'String' }],
+            steps: [{ name: 'patch', action: 'aws:runCommand', durationMs: 3_600_000 }]
+          }
+        ]
+      }
+    })
+  }
+
+  it.each([
+    ['with the README policy: stopped', policy, 'Cancelling'],
+    [
+      'without ssm:StopAutomationExecution: a warning naming it',
+      policy.filter((a) => a !== 'ssm:StopAutomationExecution'),
+      'InProgress'
+    ]
+  ])(
+    '%s',
+    async (_, allow, status) => {
+      seedWorld(emu)
+      seedSlowRunbook()
+      emu.configure({ iam: { [BUILD]: allow } })
+      const r = await runPipeline(emu, inputs, {
+        signalAfter: { onCall: 'StartAutomationExecution', afterMs: 300 }
+      })
+      expect(r.code).toBe(1)
+      expect(errorLines(r)).toMatch(/cancel/i)
+      expect([status, status === 'Cancelling' ? 'Cancelled' : status]).toContain(
+        worldState(emu).executions[0].status
+      )
+      if (status === 'InProgress') {
+        expect(warningLines(r)).toContain('ssm:StopAutomationExecution')
+        expect(errorLines(r)).toMatch(/post step will try again/)
+      }
+    },
+    60_000
+  )
+})
