@@ -114,6 +114,8 @@ export interface WorldState {
   executions: StateExecution[]
   comments: { body: string }[]
   parameters: { name: string; value: string; accountId: string; region: string }[]
+  /** Length of the call log when this was taken: later checks look only at calls after it. */
+  callCount: number
 }
 
 export function worldState(emu: Emulator): WorldState {
@@ -127,7 +129,8 @@ export function worldState(emu: Emulator): WorldState {
     snapshots: s.ec2.snapshots,
     executions: s.ssm.executions,
     comments: s.github.comments,
-    parameters: s.ssm.parameters
+    parameters: s.ssm.parameters,
+    callCount: emu.calls().length
   }
 }
 
@@ -153,6 +156,7 @@ export function expectNothingLost(
   const prunedSnapshots = new Set(
     emu
       .calls()
+      .slice(before.callCount)
       .filter((c) => c.action === 'DeregisterImage' && c.status < 400)
       .map((c) => String(c.params.ImageId))
   )

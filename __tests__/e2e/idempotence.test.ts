@@ -1,0 +1,82 @@
+// Idempotence: a finished run re-run with `if-exists: reuse` resumes instead of redoing. The
+// second run creates nothing (no CreateImage, StartAutomationExecution or CopyImage), re-adds no
+// share that is present, prunes nothing (nothing is left to prune), and its only mutating calls
+// are the ones listed in the README's "Reliability" section.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { startEmulator, type Emulator } from '../../emulator/index.js'
+import {
+  errorLines,
+  expectNothingLost,
+  pipelineInputs,
+  runPipeline,
+  seedWorld,
+  worldState,
+  type Source
+} from './faults-world.js'
+
+/**
+ * The mutating calls a resumed run still makes (README "Reliability" explains each): re-tagging
+ * the reused AMI with the same tags, deprecation counted from this run, enabling protection that
+ * is on (a no-op in AWS), and writing the same AMI ID to the SSM parameter.
+ */
+const STILL_MUTATING = [
+  'CreateTags',
+  'EnableImageDeprecation',
+  'EnableImageDeregistrationProtection',
+  'PutParameter'
+]
+
+let emu: Emulator
+beforeAll(async () => {
+  emu = await startEmulator({ timeScale: 0.001 })
+})
+afterAll(async () => {
+  await emu?.close()
+})
+beforeEach(() => emu.reset())
+
+describe.each(['runbook', 'instance'] as Source[])('re-running a finished %s run', (source) => {
+  it('with if-exists: reuse creates, shares and prunes nothing again', async () => {
+    seedWorld(emu)
+    const inputs = pipelineInputs(source, { 'ami-name': 'web-release-1', 'if-exists': 'reuse' })
+    const first = await runPipeline(emu, inputs)
+    expect(errorLines(first)).toBe('')
+    expect(first.code).toBe(0)
+    const firstCalls = emu.calls().length
+    const before = worldState(emu)
+
+    const second = await runPipeline(emu, inputs)
+    expect(errorLines(second)).toBe('')
+    expect(second.code).toBe(0)
+    const calls = emu.calls().slice(firstCalls)
+    const mutating = calls.filter((c) => c.mutating && c.service !== 'github')
+    for (const action of [
+      'CreateImage',
+      'StartAutomationExecution',
+      'CopyImage',
+      'DeregisterImage',
+      'ModifyImageAttribute',
+      'ModifySnapshotAttribute'
+    ])
+      expect(mutating.filter((c) => c.action === action)).toEqual([])
+    expect([...new Set(mutating.map((c) => c.action))].sort()).toEqual(STILL_MUTATING)
+    // The re-tag is of the build-region AMI only, with the tags it already has.
+    const tags = mutating.filter((c) => c.action === 'CreateTags')
+    expect(tags.map((c) => c.params['ResourceId.1'])).toEqual([first.outputs['ami-id']])
+    expect(tags[0].params['Tag.1.Value']).toBe('web')
+    // The parameter gets the same AMI ID it already holds.
+    for (const put of mutating.filter((c) => c.action === 'PutParameter'))
+      expect(before.images.map((i) => i.imageId)).toContain(put.params.Value)
+
+    // Same AMIs, same outputs, nothing lost; the comment was updated, not duplicated.
+    for (const name of ['ami-id', 'ami-ids', 'account-ami-ids', 'snapshot-ids', 'shared-with'])
+      expect([name, second.outputs[name]]).toEqual([name, first.outputs[name]])
+    expect(JSON.parse(second.outputs['pruned-ami-ids'])).toEqual(
+      Object.fromEntries(
+        Object.keys(JSON.parse(first.outputs['pruned-ami-ids'])).map((r) => [r, []])
+      )
+    )
+    expect(worldState(emu).comments).toHaveLength(1)
+    expectNothingLost(emu, before)
+  }, 90_000)
+})
