@@ -45,7 +45,12 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
     source.sharedWith = await shareImage(
       ctx,
       ec2,
-      { imageId: image.id, region: image.region, snapshotIds: image.snapshots.map((s) => s.id) },
+      {
+        imageId: image.id,
+        region: image.region,
+        snapshotIds: image.snapshots.map((s) => s.id),
+        createdThisRun: image.source !== 'existing' && !image.reused
+      },
       sourceShareSpec(config, image.ownerId)
     )
   } else {
@@ -61,7 +66,12 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
       member.sharedWith = await shareImage(
         ctx,
         copyEc2,
-        { imageId: member.imageId!, region: member.region, snapshotIds },
+        {
+          imageId: member.imageId!,
+          region: member.region,
+          snapshotIds,
+          createdThisRun: !member.reused
+        },
         spec
       )
     }

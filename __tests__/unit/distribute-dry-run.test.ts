@@ -22,6 +22,7 @@ import {
   makeHarness,
   makeImage,
   MUTATING,
+  REGION,
   where
 } from './distribute-context.js'
 
@@ -195,8 +196,11 @@ describe('distribute in a dry run', () => {
   it('plans to reuse existing copies, and flags a same-name AMI under if-exists: fail', async () => {
     ec2Mock.on(DescribeImagesCommand).callsFake((input: DescribeImagesCommandInput, getClient) => {
       const label = where(getClient())
-      if (input.Filters?.[0].Name === `tag:${LINEAGE_TAG}` && label === `${COPY}/us-east-1`) {
-        return { Images: [{ ImageId: 'ami-mine', Name: 'golden-1', State: 'available' }] }
+      if (input.Filters?.[0].Name === 'name' && label === `${COPY}/us-east-1`) {
+        const lineage = [{ Key: LINEAGE_TAG, Value: `ami-0source@${REGION}` }]
+        return {
+          Images: [{ ImageId: 'ami-mine', Name: 'golden-1', State: 'available', Tags: lineage }]
+        }
       }
       if (input.Filters?.[0].Name === 'name' && label === `${COPY}/eu-west-1`) {
         return { Images: [{ ImageId: 'ami-other', Name: 'golden-1', State: 'available' }] }

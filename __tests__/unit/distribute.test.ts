@@ -53,6 +53,10 @@ interface World {
 
 const copyId = (label: string): string => `ami-${label.replace('/', '-')}`
 
+/** The AMI's block device mapping says encrypted, without the key: DescribeSnapshots gives it. */
+const encryptedImage = (): ReturnType<typeof makeImage> =>
+  makeImage({ snapshots: [{ id: 'snap-0a', sizeGiB: 8, encrypted: true }] })
+
 function setup(partial: Partial<World> = {}): World {
   const world: World = {
     lineage: {},
@@ -81,8 +85,10 @@ function setup(partial: Partial<World> = {}): World {
     record('DescribeImages', (input: DescribeImagesCommandInput, label) => {
       if (world.lookupErrors[label] && input.Filters) throw world.lookupErrors[label]
       const filter = input.Filters?.[0]
-      if (filter?.Name === `tag:${LINEAGE_TAG}`) return { Images: world.lineage[label] ?? [] }
-      if (filter?.Name === 'name') return { Images: world.named[label] ? [world.named[label]] : [] }
+      if (filter?.Name === 'name') {
+        const named = world.named[label] ? [world.named[label]] : []
+        return { Images: [...(world.lineage[label] ?? []), ...named] }
+      }
       if (filter?.Name === 'is-public') return { Images: [] }
       const id = input.ImageIds![0]
       if ((world.pendingPolls[id] ?? 0) > 0) {
@@ -282,7 +288,8 @@ describe('distribute: the whole fleet', () => {
     const { ctx } = makeHarness({ copy: copy(), deprecateAt: DEPRECATE_AT })
     await distribute(ctx, makeImage())
     expect(ec2Mock.commandCalls(ModifyImageAttributeCommand)).toHaveLength(0)
-    expect(ec2Mock.commandCalls(DescribeImageAttributeCommand)).toHaveLength(1) // the source
+    // Source and copies were created by this run: no permissions to read before granting.
+    expect(ec2Mock.commandCalls(DescribeImageAttributeCommand)).toHaveLength(0)
     expect(ec2Mock.commandCalls(EnableImageDeprecationCommand)).toHaveLength(3)
   })
 })
@@ -343,7 +350,7 @@ describe('distribute: failures', () => {
     })
     kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyManager: 'AWS' } })
     const { ctx } = makeHarness({ share: share(), copy: copy({ accounts: [COPY_ACCOUNT] }) })
-    await expect(distribute(ctx, makeImage())).rejects.toThrow(
+    await expect(distribute(ctx, encryptedImage())).rejects.toThrow(
       /AWS-managed key arn:aws:kms:x:1:key\/k/
     )
     expect(mutatingCalls()).toEqual([])
@@ -369,7 +376,7 @@ describe('distribute: failures', () => {
     kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'c', KeyManager: 'CUSTOMER' } })
     kmsMock.on(GetKeyPolicyCommand).resolves({ Policy: '{"Statement":[]}' })
     const { ctx } = makeHarness({ share: share() })
-    await distribute(ctx, makeImage())
+    await distribute(ctx, encryptedImage())
     expect(ctx.warnings).toHaveLength(1)
     expect(ctx.warnings[0]).toMatch(/does not grant kms:Decrypt.* to account\(s\) 222222222222/)
     expect(ec2Mock.commandCalls(ModifyImageAttributeCommand)).toHaveLength(1)
@@ -378,16 +385,22 @@ describe('distribute: failures', () => {
 
 describe('distribute: existing copies', () => {
   it('reuses a copy with the lineage tag (resume) instead of copying again', async () => {
-    const existing = availableImage('ami-existing', 1)
+    const existing = {
+      ...availableImage('ami-existing', 1),
+      Tags: [{ Key: LINEAGE_TAG, Value: `ami-0source@${REGION}` }]
+    }
     setup({ lineage: { [`${ACCOUNT}/us-east-1`]: [existing] } })
     const { ctx } = makeHarness({ share: share(), copy: copy(), deprecateAt: DEPRECATE_AT })
     const fleet = await distribute(ctx, makeImage())
-    const lookup = ec2Mock
+    // One lookup per target: by name, the lineage tag read from the answer.
+    const lookups = ec2Mock
       .commandCalls(DescribeImagesCommand)
-      .find((c) => c.args[0].input.Filters?.[0].Name === `tag:${LINEAGE_TAG}`)!
-    expect(lookup.args[0].input).toEqual({
+      .filter((c) => c.args[0].input.Owners)
+    expect(lookups.map(where).sort()).toEqual([`${ACCOUNT}/ap-south-1`, `${ACCOUNT}/us-east-1`])
+    expect(lookups[0].args[0].input).toEqual({
       Owners: ['self'],
-      Filters: [{ Name: `tag:${LINEAGE_TAG}`, Values: [`ami-0source@${REGION}`] }]
+      Filters: [{ Name: 'name', Values: ['golden-1'] }],
+      IncludeDeprecated: true
     })
     expect(ec2Mock.commandCalls(CopyImageCommand).map(where)).toEqual([`${ACCOUNT}/ap-south-1`])
     const reused = fleet.members.find((m) => m.region === 'us-east-1')!
@@ -397,6 +410,10 @@ describe('distribute: existing copies', () => {
       .commandCalls(ModifyImageAttributeCommand)
       .map((c) => c.args[0].input.ImageId)
     expect(shared).toContain('ami-existing')
+    // Only the reused copy can hold grants from before; the new source and copy are not read.
+    expect(
+      ec2Mock.commandCalls(DescribeImageAttributeCommand).map((c) => c.args[0].input.ImageId)
+    ).toEqual(['ami-existing'])
   })
 
   it('with if-exists: reuse, reuses a same-name AMI and waits for one still pending', async () => {

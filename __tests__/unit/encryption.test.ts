@@ -32,6 +32,10 @@ const ALL = [
   'kms:DescribeKey'
 ]
 
+/** The AMI's block device mappings say "encrypted" without the key (as DescribeImages often does). */
+const encryptedImage = (): ReturnType<typeof makeImage> =>
+  makeImage({ snapshots: [{ id: 'snap-0a', sizeGiB: 8, encrypted: true }] })
+
 function encryptedWith(key: string): void {
   ec2Mock.on(DescribeSnapshotsCommand).resolves({
     Snapshots: [{ SnapshotId: 'snap-0a', Encrypted: true, KmsKeyId: key }]
@@ -48,7 +52,7 @@ describe('checkEncryption', () => {
     encryptedWith(AWS_KEY)
     kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyManager: 'AWS' } })
     const { ctx } = makeHarness({ share: SHARE })
-    const findings = await checkEncryption(ctx, makeImage())
+    const findings = await checkEncryption(ctx, encryptedImage())
     expect(findings).toHaveLength(1)
     expect(findings[0].severity).toBe('error')
     expect(findings[0].message).toContain(AWS_KEY)
@@ -67,7 +71,7 @@ describe('checkEncryption', () => {
     const { ctx } = makeHarness({
       copy: { regions: [], accounts: [COPY_ACCOUNT], regionKmsKeyIds: {} }
     })
-    expect((await checkEncryption(ctx, makeImage()))[0].severity).toBe('error')
+    expect((await checkEncryption(ctx, encryptedImage()))[0].severity).toBe('error')
   })
 
   it('accepts the AWS-managed key when nothing is shared (same-account region copies work)', async () => {
@@ -76,16 +80,40 @@ describe('checkEncryption', () => {
     const { ctx } = makeHarness({
       copy: { regions: ['us-east-1'], accounts: [], regionKmsKeyIds: {} }
     })
-    expect(await checkEncryption(ctx, makeImage())).toEqual([])
+    expect(await checkEncryption(ctx, encryptedImage())).toEqual([])
   })
 
-  it('does not call KMS for unencrypted snapshots', async () => {
-    ec2Mock
-      .on(DescribeSnapshotsCommand)
-      .resolves({ Snapshots: [{ SnapshotId: 'snap-0a', Encrypted: false }] })
+  it('calls neither EC2 nor KMS when the AMI says its snapshots are unencrypted', async () => {
     const { ctx } = makeHarness({ share: SHARE })
     expect(await checkEncryption(ctx, makeImage())).toEqual([])
+    expect(ec2Mock.calls()).toHaveLength(0)
     expect(kmsMock.calls()).toHaveLength(0)
+  })
+
+  it('takes the key from the AMI when it names one, and asks DescribeSnapshots only for the rest', async () => {
+    encryptedWith(AWS_KEY)
+    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyManager: 'AWS' } })
+    const { ctx } = makeHarness({ share: SHARE })
+    const image = makeImage({
+      snapshots: [
+        { id: 'snap-0b', sizeGiB: 8, encrypted: true, kmsKeyId: AWS_KEY },
+        { id: 'snap-0a', sizeGiB: 8, encrypted: true },
+        { id: 'snap-0c', sizeGiB: 8, encrypted: false }
+      ]
+    })
+    const findings = await checkEncryption(ctx, image)
+    expect(ec2Mock.commandCalls(DescribeSnapshotsCommand).map((c) => c.args[0].input)).toEqual([
+      { SnapshotIds: ['snap-0a'] }
+    ])
+    expect(findings).toHaveLength(1)
+    expect(findings[0].message).toContain('snap-0b, snap-0a')
+
+    ec2Mock.resetHistory()
+    const known = makeImage({
+      snapshots: [{ id: 'snap-0b', sizeGiB: 8, encrypted: true, kmsKeyId: AWS_KEY }]
+    })
+    expect(await checkEncryption(ctx, known)).toHaveLength(1)
+    expect(ec2Mock.calls()).toHaveLength(0)
   })
 
   it('warns, naming the share and copy accounts a customer key policy does not cover', async () => {
@@ -113,7 +141,7 @@ describe('checkEncryption', () => {
       share: SHARE,
       copy: { regions: [], accounts: [COPY_ACCOUNT], regionKmsKeyIds: {} }
     })
-    const findings = await checkEncryption(ctx, makeImage())
+    const findings = await checkEncryption(ctx, encryptedImage())
     expect(kmsMock.commandCalls(GetKeyPolicyCommand)[0].args[0].input).toEqual({
       KeyId: CMK,
       PolicyName: 'default'
@@ -130,7 +158,7 @@ describe('checkEncryption', () => {
     kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyManager: 'CUSTOMER' } })
     kmsMock.on(GetKeyPolicyCommand).rejects(awsError('AccessDeniedException', 'not allowed'))
     const { ctx } = makeHarness({ share: SHARE })
-    const [finding] = await checkEncryption(ctx, makeImage())
+    const [finding] = await checkEncryption(ctx, encryptedImage())
     expect(finding.severity).toBe('warning')
     expect(finding.message).toMatch(
       /Could not read the policy of KMS key .*222222222222, 333333333333/s

@@ -161,6 +161,40 @@ describe('shareImage', () => {
     expect(ec2Mock.commandCalls(ModifySnapshotAttributeCommand)).toHaveLength(0)
   })
 
+  it('reads nothing before granting on an AMI created by this run (add mode)', async () => {
+    const { ctx } = makeHarness()
+    const after = await shareImage(
+      ctx,
+      new EC2Client({ region: REGION }),
+      { ...target, createdThisRun: true },
+      spec({ accounts: ['222222222222'], snapshotAccounts: ['222222222222'] })
+    )
+    expect(ec2Mock.calls().map((c) => c.args[0].constructor.name)).toEqual([
+      'ModifyImageAttributeCommand',
+      'ModifySnapshotAttributeCommand',
+      'ModifySnapshotAttributeCommand'
+    ])
+    expect(ec2Mock.commandCalls(ModifyImageAttributeCommand)[0].args[0].input).toEqual({
+      ImageId: 'ami-1',
+      LaunchPermission: { Add: [{ UserId: '222222222222' }] }
+    })
+    expect(after).toEqual({ ...none, accounts: ['222222222222'] })
+  })
+
+  it('still reads the permissions of an AMI created by this run in exact mode', async () => {
+    ec2Mock.on(DescribeImageAttributeCommand).resolves({ LaunchPermissions: [] })
+    ec2Mock.on(DescribeSnapshotAttributeCommand).resolves({ CreateVolumePermissions: [] })
+    const { ctx } = makeHarness()
+    await shareImage(
+      ctx,
+      new EC2Client({ region: REGION }),
+      { ...target, createdThisRun: true },
+      spec({ accounts: ['222222222222'], snapshotAccounts: ['222222222222'], mode: 'exact' })
+    )
+    expect(ec2Mock.commandCalls(DescribeImageAttributeCommand)).toHaveLength(1)
+    expect(ec2Mock.commandCalls(DescribeSnapshotAttributeCommand)).toHaveLength(2)
+  })
+
   it('refuses more than 1,000 sharing entities before any change', async () => {
     ec2Mock.on(DescribeImageAttributeCommand).resolves({
       LaunchPermissions: Array.from({ length: 999 }, (_, i) => ({

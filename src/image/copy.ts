@@ -15,7 +15,6 @@ import { describeError } from '../aws/errors.js'
 import type { Config, CopyAccount } from '../config.js'
 import { CancelledError, type RunContext } from '../context.js'
 import type { FleetMember, Image } from '../types.js'
-import { findOwnImageByName } from './find.js'
 import { error, type Finding } from './findings.js'
 import { mapLimit, Semaphore } from './semaphore.js'
 import { snapshotsOf, waitForImage } from './wait.js'
@@ -118,7 +117,10 @@ export interface TargetCheck {
 
 const UNUSABLE_STATES = new Set(['failed', 'error', 'invalid', 'deregistered'])
 
-/** An existing copy in the target: the lineage tag first, then the same name, owned by that account. */
+/**
+ * An existing copy in the target, owned by that account: a copy carries the source's name, so ONE
+ * DescribeImages by name finds both a copy of this source (lineage tag) and a same-name AMI.
+ */
 export async function findExistingCopy(
   ctx: RunContext,
   image: Image,
@@ -128,13 +130,21 @@ export async function findExistingCopy(
   const { Images = [] } = await ec2.send(
     new DescribeImagesCommand({
       Owners: ['self'],
-      Filters: [{ Name: `tag:${LINEAGE_TAG}`, Values: [lineageValue(image)] }]
+      Filters: [{ Name: 'name', Values: [image.name] }],
+      // Deprecated images still hold the name (and may be our copy from an earlier attempt).
+      IncludeDeprecated: true
     })
   )
-  const copy = Images.find((i) => !UNUSABLE_STATES.has(i.State ?? ''))
+  // The name filter treats * and ? as wildcards; keep only the exact name.
+  const named = Images.filter((i) => i.Name === image.name)
+  const lineage = lineageValue(image)
+  const copy = named.find(
+    (i) =>
+      !UNUSABLE_STATES.has(i.State ?? '') &&
+      (i.Tags ?? []).some((t) => t.Key === LINEAGE_TAG && t.Value === lineage)
+  )
   if (copy) return { image: copy, match: 'lineage' }
-  const named = await findOwnImageByName(ec2, image.name)
-  return named ? { image: named, match: 'name' } : undefined
+  return named[0] ? { image: named[0], match: 'name' } : undefined
 }
 
 /** Looks in every target first, so a conflict anywhere stops the run before any copy starts. */

@@ -57,13 +57,9 @@ export async function checkEncryption(ctx: RunContext, image: Image): Promise<Fi
     return findings
   }
 
-  const { Snapshots = [] } = await ctx.clients
-    .ec2(image.region)
-    .send(new DescribeSnapshotsCommand({ SnapshotIds: image.snapshots.map((s) => s.id) }))
   const snapshotsByKey = new Map<string, string[]>()
-  for (const s of Snapshots) {
-    if (!s.Encrypted || !s.KmsKeyId) continue
-    snapshotsByKey.set(s.KmsKeyId, [...(snapshotsByKey.get(s.KmsKeyId) ?? []), s.SnapshotId!])
+  for (const s of await snapshotKeys(ctx, image)) {
+    snapshotsByKey.set(s.keyId, [...(snapshotsByKey.get(s.keyId) ?? []), s.id])
   }
 
   const kms = ctx.clients.kms(image.region)
@@ -99,6 +95,29 @@ export async function checkEncryption(ctx: RunContext, image: Image): Promise<Fi
     }
   }
   return findings
+}
+
+/**
+ * The KMS key of each encrypted snapshot. The AMI's block device mappings already say whether a
+ * snapshot is encrypted and often with which key; DescribeSnapshots only for those that lack it.
+ */
+async function snapshotKeys(
+  ctx: RunContext,
+  image: Image
+): Promise<{ id: string; keyId: string }[]> {
+  const encrypted = image.snapshots.filter((s) => s.encrypted)
+  const known = encrypted.flatMap((s) => (s.kmsKeyId ? [{ id: s.id, keyId: s.kmsKeyId }] : []))
+  const unknown = encrypted.filter((s) => !s.kmsKeyId).map((s) => s.id)
+  if (unknown.length === 0) return known
+  const { Snapshots = [] } = await ctx.clients
+    .ec2(image.region)
+    .send(new DescribeSnapshotsCommand({ SnapshotIds: unknown }))
+  return [
+    ...known,
+    ...Snapshots.flatMap((s) =>
+      s.Encrypted && s.KmsKeyId && s.SnapshotId ? [{ id: s.SnapshotId, keyId: s.KmsKeyId }] : []
+    )
+  ]
 }
 
 function permissionNames(): string {

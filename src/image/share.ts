@@ -146,6 +146,18 @@ export interface ShareTarget {
   region: string
   /** Snapshot IDs that get createVolumePermission. */
   snapshotIds: string[]
+  /**
+   * Created by this run (built or copied, not reused or adopted): it has no launch or snapshot
+   * permissions yet, so in `add` mode there is nothing to read before granting.
+   */
+  createdThisRun?: boolean
+}
+
+const NO_PERMISSIONS: LaunchPermissions = {
+  accounts: [],
+  organizations: [],
+  organizationalUnits: [],
+  public: false
 }
 
 /**
@@ -159,7 +171,9 @@ export async function shareImage(
   target: ShareTarget,
   spec: ShareSpec
 ): Promise<LaunchPermissions> {
-  const current = await readLaunchPermissions(ec2, target.imageId)
+  // `exact` must see grants made outside this run; a fresh AMI in `add` mode has none to see.
+  const knownEmpty = target.createdThisRun === true && spec.mode === 'add'
+  const current = knownEmpty ? NO_PERMISSIONS : await readLaunchPermissions(ec2, target.imageId)
   const change = planShareChange(current, spec)
   if (entityCount(change.after) > MAX_SHARING_ENTITIES) {
     throw new Error(
@@ -178,7 +192,7 @@ export async function shareImage(
     )
     ctx.log.info(`Shared ${target.imageId} in ${target.region}: ${describeChange(change)}`)
   }
-  await shareSnapshots(ec2, target.snapshotIds, spec.snapshotAccounts)
+  await shareSnapshots(ec2, target.snapshotIds, spec.snapshotAccounts, knownEmpty)
   return change.after
 }
 
@@ -193,20 +207,26 @@ function describeChange(change: ShareChange): string {
     .join('; ')
 }
 
-/** createVolumePermission for the `accounts` that lack it on each snapshot (a re-run sends nothing). */
+/**
+ * createVolumePermission for the `accounts` that lack it on each snapshot (a re-run sends
+ * nothing). `knownEmpty`: the snapshots were created by this run, so none is granted yet.
+ */
 export async function shareSnapshots(
   ec2: EC2Client,
   snapshotIds: string[],
-  accounts: string[]
+  accounts: string[],
+  knownEmpty = false
 ): Promise<void> {
   if (accounts.length === 0) return
   for (const snapshotId of snapshotIds) {
-    const current = await ec2.send(
-      new DescribeSnapshotAttributeCommand({
-        SnapshotId: snapshotId,
-        Attribute: 'createVolumePermission'
-      })
-    )
+    const current = knownEmpty
+      ? undefined
+      : await ec2.send(
+          new DescribeSnapshotAttributeCommand({
+            SnapshotId: snapshotId,
+            Attribute: 'createVolumePermission'
+          })
+        )
     const granted = new Set((current?.CreateVolumePermissions ?? []).map((p) => p.UserId))
     const missing = accounts.filter((account) => !granted.has(account))
     for (let i = 0; i < missing.length; i += SNAPSHOT_BATCH) {
