@@ -105,21 +105,21 @@ describe('runbook build', () => {
         AutomationExecution: execution('Success', {
           Outputs: { 'createImage.ImageId': [AMI] },
           ExecutionStartTime: new Date('2026-01-02T03:04:06Z'),
-          ExecutionEndTime: new Date('2026-01-02T03:20:00Z')
+          ExecutionEndTime: new Date('2026-01-02T03:20:00Z'),
+          // The whole step list, not truncated: no DescribeAutomationStepExecutions needed.
+          StepExecutionsTruncated: false,
+          StepExecutions: [
+            {
+              StepName: 'launchInstance',
+              Action: 'aws:runInstances',
+              StepStatus: 'Success',
+              ExecutionStartTime: new Date('2026-01-02T03:04:06Z'),
+              ExecutionEndTime: new Date('2026-01-02T03:05:00Z')
+            },
+            { StepName: 'createImage', Action: 'aws:createImage', StepStatus: 'Success' }
+          ]
         })
       })
-    ssmMock.on(DescribeAutomationStepExecutionsCommand).resolves({
-      StepExecutions: [
-        {
-          StepName: 'launchInstance',
-          Action: 'aws:runInstances',
-          StepStatus: 'Success',
-          ExecutionStartTime: new Date('2026-01-02T03:04:06Z'),
-          ExecutionEndTime: new Date('2026-01-02T03:05:00Z')
-        },
-        { StepName: 'createImage', Action: 'aws:createImage', StepStatus: 'Success' }
-      ]
-    })
 
     const image = await buildImage(t.ctx)
 
@@ -146,6 +146,7 @@ describe('runbook build', () => {
       'automation-execution-region': REGION
     })
     expect(ssmMock.commandCalls(GetAutomationExecutionCommand)).toHaveLength(3)
+    expect(ssmMock.commandCalls(DescribeAutomationStepExecutionsCommand)).toHaveLength(0)
     expect(ssmMock.commandCalls(StopAutomationExecutionCommand)).toHaveLength(0)
     // progress: one line per status/step change
     expect(t.logs.filter((l) => l.includes(`Runbook ${DOC}: status`))).toEqual([
@@ -287,7 +288,10 @@ describe('runbook build', () => {
     const t = runbookContext()
     ssmMock.on(GetAutomationExecutionCommand).resolves({
       AutomationExecution: execution('Failed', {
-        FailureMessage: 'Step fails when it is executing'
+        FailureMessage: 'Step fails when it is executing',
+        // Even a complete list is listed again on failure, for FailureDetails.
+        StepExecutionsTruncated: false,
+        StepExecutions: []
       })
     })
     ssmMock.on(DescribeAutomationStepExecutionsCommand).resolves({
@@ -445,6 +449,52 @@ describe('AMI ID from the runbook outputs', () => {
       { AutomationExecutionId: EXEC, NextToken: undefined },
       { AutomationExecutionId: EXEC, NextToken: 'page2' }
     ])
+  })
+  it('a step list SSM truncated is listed in full with DescribeAutomationStepExecutions', async () => {
+    const t = runbookContext()
+    ssmMock.on(GetAutomationExecutionCommand).resolves({
+      AutomationExecution: execution('Success', {
+        StepExecutionsTruncated: true,
+        StepExecutions: [{ StepName: 'launch', Action: 'aws:runInstances' }]
+      })
+    })
+    ssmMock.on(DescribeAutomationStepExecutionsCommand).resolves({
+      StepExecutions: [
+        { StepName: 'launch', Action: 'aws:runInstances' },
+        { StepName: 'snap', Action: 'aws:createImage', Outputs: { ImageId: [AMI] } }
+      ]
+    })
+    const image = await buildImage(t.ctx)
+    expect(image.id).toBe(AMI)
+    expect(image.execution?.steps.map((s) => s.name)).toEqual(['launch', 'snap'])
+    expect(ssmMock.commandCalls(DescribeAutomationStepExecutionsCommand)).toHaveLength(1)
+  })
+  it('the aws:createImage step output from a complete GetAutomationExecution, with no listing', async () => {
+    const t = runbookContext()
+    ssmMock.on(GetAutomationExecutionCommand).resolves({
+      AutomationExecution: execution('Success', {
+        StepExecutionsTruncated: false,
+        StepExecutions: [
+          { StepName: 'snap', Action: 'aws:createImage', Outputs: { ImageId: [AMI] } }
+        ]
+      })
+    })
+    expect((await buildImage(t.ctx)).id).toBe(AMI)
+    expect(ssmMock.commandCalls(DescribeAutomationStepExecutionsCommand)).toHaveLength(0)
+  })
+  it('step outputs missing from GetAutomationExecution are looked up in the step listing', async () => {
+    const t = runbookContext()
+    ssmMock.on(GetAutomationExecutionCommand).resolves({
+      AutomationExecution: execution('Success', {
+        StepExecutionsTruncated: false,
+        StepExecutions: [{ StepName: 'snap', Action: 'aws:createImage' }]
+      })
+    })
+    ssmMock.on(DescribeAutomationStepExecutionsCommand).resolves({
+      StepExecutions: [{ StepName: 'snap', Action: 'aws:createImage', Outputs: { ImageId: [AMI] } }]
+    })
+    expect((await buildImage(t.ctx)).id).toBe(AMI)
+    expect(ssmMock.commandCalls(DescribeAutomationStepExecutionsCommand)).toHaveLength(1)
   })
   it.each([
     [

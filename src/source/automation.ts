@@ -310,9 +310,13 @@ export async function buildFromRunbook(
   )
 
   const execution = await pollExecution(ctx, ssm, id, plan.document, deadline)
-  const steps = await stepsOf(ctx, ssm, execution)
-  const report = executionReport(execution, plan.document, steps)
-  if (classifyStatus(execution.AutomationExecutionStatus) === 'failure') {
+  const failed = classifyStatus(execution.AutomationExecutionStatus) === 'failure'
+  // On success the final GetAutomationExecution already holds every step unless SSM truncated
+  // the list; a failure lists them again for FailureDetails.
+  const complete = !failed && execution.StepExecutionsTruncated === false
+  let steps = complete ? (execution.StepExecutions ?? []) : await stepsOf(ctx, ssm, execution)
+  let report = executionReport(execution, plan.document, steps)
+  if (failed) {
     throw new RunbookFailedError(
       `Runbook ${plan.document} ended ${execution.AutomationExecutionStatus} (execution ${id}):\n${failureText(execution, steps)}`,
       report
@@ -320,7 +324,17 @@ export async function buildFromRunbook(
   }
 
   const source = automationSource(ctx)
-  const amiId = amiIdFromRunbook(plan.document, execution.Outputs ?? {}, steps, source.output)
+  const outputs = execution.Outputs ?? {}
+  let amiId: string
+  try {
+    amiId = amiIdFromRunbook(plan.document, outputs, steps, source.output)
+  } catch (error) {
+    if (!complete) throw error
+    // The step outputs may be fuller in the step listing: look there before giving up.
+    steps = await stepsOf(ctx, ssm, execution)
+    report = executionReport(execution, plan.document, steps)
+    amiId = amiIdFromRunbook(plan.document, outputs, steps, source.output)
+  }
   ctx.log.info(`Runbook ${plan.document} produced ${amiId}`)
   const ec2 = ctx.clients.ec2(region)
   const available = await waitForImage(ctx, ec2, amiId, {
