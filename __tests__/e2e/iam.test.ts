@@ -7,6 +7,7 @@ import { startEmulator, type Emulator } from '../../emulator/index.js'
 import {
   BUILD,
   COPY_ACCOUNT,
+  INSTANCE,
   errorLines,
   pipelineInputs,
   policyFor,
@@ -34,16 +35,29 @@ const targetPolicy = policyFor(policies, 'Cross-account copy (`copy-accounts`): 
 /**
  * Actions whose absence the action survives on purpose, with a warning naming them: without
  * ec2:DeleteSnapshot pruned AMIs' snapshots stay; without ec2:DescribeImageReferences nothing is
- * pruned (in-use cannot be ruled out); without ssm:DescribeAutomationStepExecutions the summary
- * lacks the runbook's steps.
+ * pruned (in-use cannot be ruled out).
  */
-const WARNING_ONLY = new Set([
-  'ec2:DeleteSnapshot',
-  'ec2:DescribeImageReferences',
-  'ssm:DescribeAutomationStepExecutions'
-])
+const WARNING_ONLY = new Set(['ec2:DeleteSnapshot', 'ec2:DescribeImageReferences'])
 /** Used only when the job is cancelled: proven in iam-features.test.ts. */
 const CANCEL_ONLY = new Set(['ssm:StopAutomationExecution'])
+/**
+ * Not called by a fresh build shared in `sharing-mode: add`: an AMI or copy created by the run has
+ * no permissions to read first. `sharing-mode: exact` (and a reused or adopted AMI) reads them, so
+ * these are proven with exact mode.
+ */
+const EXACT_MODE_ONLY = new Set(['ec2:DescribeImageAttribute', 'ec2:DescribeSnapshotAttribute'])
+/** Called only when a runbook fails (or SSM truncates its step list): proven below. */
+const RUNBOOK_FAILURE_ONLY = new Set(['ssm:DescribeAutomationStepExecutions'])
+/**
+ * Called only when DescribeImages does not name the KMS key of an encrypted snapshot; the
+ * emulator always names it, so no run here reaches the call (kept in the README for AWS).
+ */
+const KEY_LOOKUP_ONLY = new Set(['ec2:DescribeSnapshots'])
+const notOnThisRun = (a: string): boolean =>
+  CANCEL_ONLY.has(a) ||
+  EXACT_MODE_ONLY.has(a) ||
+  RUNBOOK_FAILURE_ONLY.has(a) ||
+  KEY_LOOKUP_ONLY.has(a)
 
 let emu: Emulator
 beforeAll(async () => {
@@ -100,19 +114,39 @@ describe('README IAM policy, build account', () => {
     )
     // Tag-on-create and per-snapshot deletes are authorised without a call of their own.
     const implied = new Set(['ec2:CreateTags', 'ec2:DeleteSnapshot'])
-    expect(
-      buildPolicy.filter((a) => !used.has(a) && !implied.has(a) && !CANCEL_ONLY.has(a))
-    ).toEqual([])
+    expect(buildPolicy.filter((a) => !used.has(a) && !implied.has(a) && !notOnThisRun(a))).toEqual(
+      []
+    )
+    for (const action of [...EXACT_MODE_ONLY, ...RUNBOOK_FAILURE_ONLY, ...KEY_LOOKUP_ONLY]) {
+      expect(used).not.toContain(action)
+    }
   }, 90_000)
 
-  it.each(buildPolicy.filter((a) => !CANCEL_ONLY.has(a)))(
+  it('exactly the README policy, sharing-mode exact: passes and reads the permissions first', async () => {
+    seedFullWorld()
+    emu.configure({ iam: { [BUILD]: buildPolicy, [COPY_ACCOUNT]: targetPolicy } })
+    const r = await runPipeline(emu, pipelineInputs('runbook', { 'sharing-mode': 'exact' }))
+    expect(errorLines(r)).toBe('')
+    expect(r.code).toBe(0)
+    const used = new Set(emu.calls().map((c) => `${c.service}:${c.action}`))
+    for (const action of EXACT_MODE_ONLY) expect(used).toContain(action)
+  }, 90_000)
+
+  it.each(
+    buildPolicy.filter(
+      (a) => !CANCEL_ONLY.has(a) && !RUNBOOK_FAILURE_ONLY.has(a) && !KEY_LOOKUP_ONLY.has(a)
+    )
+  )(
     'without %s the run reports that permission',
     async (action) => {
       seedFullWorld()
       emu.configure({
         iam: { [BUILD]: buildPolicy.filter((a) => a !== action), [COPY_ACCOUNT]: targetPolicy }
       })
-      const r = await runPipeline(emu, pipelineInputs('runbook'))
+      const extra: Record<string, string> = EXACT_MODE_ONLY.has(action)
+        ? { 'sharing-mode': 'exact' }
+        : {}
+      const r = await runPipeline(emu, pipelineInputs('runbook', extra))
       if (WARNING_ONLY.has(action)) {
         expect(r.code).toBe(0)
         expect(warningLines(r) + r.summary).toContain(action)
@@ -123,4 +157,56 @@ describe('README IAM policy, build account', () => {
     },
     90_000
   )
+})
+
+describe('README IAM policy, a failed runbook', () => {
+  const failing = pipelineInputs('runbook', {
+    'automation-document': 'Build-Fails',
+    'automation-parameters': `InstanceId: ${INSTANCE}`
+  })
+  function seedFailingRunbook(): void {
+    seedFullWorld()
+    emu.seed({
+      ssm: {
+        documents: [
+          {
+            name: 'Build-Fails',
+            accountId: BUILD,
+            region: REGION,
+            parameters: [{ name: 'InstanceId', type: 'String' }],
+            steps: [
+              {
+                name: 'patch',
+                action: 'aws:runCommand',
+                durationMs: 1000,
+                fail: { message: 'yum update exited 1' }
+              }
+            ]
+          }
+        ]
+      }
+    })
+  }
+
+  it('lists the steps with ssm:DescribeAutomationStepExecutions to name the failed one', async () => {
+    seedFailingRunbook()
+    emu.configure({ iam: { [BUILD]: buildPolicy, [COPY_ACCOUNT]: targetPolicy } })
+    const r = await runPipeline(emu, failing)
+    expect(r.code).toBe(1)
+    expect(errorLines(r)).toContain('step "patch" (aws:runCommand) Failed: yum update exited 1')
+    expect(emu.calls().map((c) => c.action)).toContain('DescribeAutomationStepExecutions')
+  }, 90_000)
+
+  it('without ssm:DescribeAutomationStepExecutions: a warning naming it', async () => {
+    seedFailingRunbook()
+    emu.configure({
+      iam: {
+        [BUILD]: buildPolicy.filter((a) => !RUNBOOK_FAILURE_ONLY.has(a)),
+        [COPY_ACCOUNT]: targetPolicy
+      }
+    })
+    const r = await runPipeline(emu, failing)
+    expect(r.code).toBe(1)
+    expect(warningLines(r) + r.summary).toContain('ssm:DescribeAutomationStepExecutions')
+  }, 90_000)
 })
