@@ -7,12 +7,19 @@
 // or UnauthorizedOperation before acting), which INTERFACE.md allows. The proof is therefore:
 // every AWS call flagged mutating carried DryRun=true and was refused with a 4xx, and the
 // emulator's AWS state is identical before and after the run.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type CallRecord, type Emulator } from '../../emulator/index.js'
+import { describe, expect, it } from '@jest/globals'
+import type { CallRecord } from '../../emulator/index.js'
 import { tables } from '../unit/report-helpers.js'
+import {
+  BUILD,
+  pullRequestEvent,
+  seedBaseAndOldVersions,
+  TEST_TIMEOUT,
+  updateLinuxAmiInputs,
+  withEmulator
+} from './fixtures.js'
 import { runAction, type RunResult } from './harness.js'
 
-const BUILD = '111122223333'
 const COPY_A = '777788889999'
 const COPY_B = '222233334444'
 const CONSUMER = '444455556666'
@@ -21,48 +28,24 @@ const ROLE_B = `arn:aws:iam::${COPY_B}:role/copier`
 const REGIONS = ['eu-west-1', 'eu-central-1', 'us-west-2', 'ap-southeast-2']
 const NAME = 'web-v42'
 const PR = 3
-const DAY = 86_400_000
-const TEST_TIMEOUT = 120_000
 
-let emu: Emulator
 let baseAmi: string
 let oldVersions: string[]
 
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 0.001 })
-})
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => {
-  emu.reset()
-  const family = { 'ami-share-action:family': 'web' }
-  const seeded = emu.seed({
-    ec2: {
-      images: [
-        { accountId: BUILD, region: 'us-east-1', name: 'base', ownerAlias: 'amazon' },
-        ...[4, 3, 2].map((daysAgo) => ({
-          accountId: BUILD,
-          region: 'us-east-1',
-          name: `web-v${40 - daysAgo}`,
-          creationDate: new Date(Date.now() - daysAgo * DAY).toISOString(),
-          tags: family
-        }))
-      ]
-    }
-  }) as { ec2: { images: string[] } }
-  ;[baseAmi, ...oldVersions] = seeded.ec2.images
+const emu = withEmulator({ timeScale: 0.001 }, (started) => {
+  ;({ baseAmi, oldVersions } = seedBaseAndOldVersions(
+    started,
+    [4, 3, 2].map((daysAgo) => [`web-v${40 - daysAgo}`, daysAgo])
+  ))
 })
 
 function dryRun(inputs: Record<string, string> = {}): Promise<RunResult> {
   return runAction({
     emulator: emu,
-    eventName: 'pull_request',
-    event: { number: PR, pull_request: { number: PR } },
+    ...pullRequestEvent(PR),
     inputs: {
       'dry-run': 'true',
-      'automation-document': 'AWS-UpdateLinuxAmi',
-      'automation-parameters': `SourceAmiId: ${baseAmi}\nSecurityGroupIds: sg-0123456789abcdef0`,
+      ...updateLinuxAmiInputs(baseAmi),
       'ami-name': NAME,
       family: 'web',
       'share-accounts': CONSUMER,

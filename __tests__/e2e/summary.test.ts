@@ -1,58 +1,40 @@
 // The job summary and the PR comment of real runs (dist/index.js against the emulator), read the
 // way GitHub renders them: through a CommonMark parser, with GFM's table rules on top (the
 // tables() helper of the report unit tests). Hostile tag values must stay text.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { HtmlRenderer, Parser } from 'commonmark'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
 import { rawHtml, tables, XSS } from '../unit/report-helpers.js'
+import {
+  BUILD,
+  pullRequestEvent,
+  seedBaseAndOldVersions,
+  TEST_TIMEOUT,
+  updateLinuxAmiInputs,
+  withEmulator
+} from './fixtures.js'
 import { runAction, type RunResult } from './harness.js'
 
-const BUILD = '111122223333'
 const COPY_ACCOUNT = '777788889999'
 const CONSUMER = '444455556666'
 const PR = 12
-const TEST_TIMEOUT = 120_000
 const HOSTILE = `${XSS} | col`
-const DAY = 86_400_000
 
-let emu: Emulator
 let baseAmi: string
 let oldVersions: string[]
 
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 0.001 })
-})
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => {
-  emu.reset()
-  const family = { 'ami-share-action:family': 'web' }
-  const seeded = emu.seed({
-    ec2: {
-      images: [
-        { accountId: BUILD, region: 'us-east-1', name: 'base', ownerAlias: 'amazon' },
-        ...[3, 2].map((daysAgo) => ({
-          accountId: BUILD,
-          region: 'us-east-1',
-          name: `web-old-${daysAgo}`,
-          creationDate: new Date(Date.now() - daysAgo * DAY).toISOString(),
-          tags: family
-        }))
-      ]
-    }
-  }) as { ec2: { images: string[] } }
-  ;[baseAmi, ...oldVersions] = seeded.ec2.images
+const emu = withEmulator({ timeScale: 0.001 }, (started) => {
+  ;({ baseAmi, oldVersions } = seedBaseAndOldVersions(
+    started,
+    [3, 2].map((daysAgo) => [`web-old-${daysAgo}`, daysAgo])
+  ))
 })
 
 function run(inputs: Record<string, string>): Promise<RunResult> {
   return runAction({
     emulator: emu,
-    eventName: 'pull_request',
-    event: { number: PR, pull_request: { number: PR } },
+    ...pullRequestEvent(PR),
     inputs: {
-      'automation-document': 'AWS-UpdateLinuxAmi',
-      'automation-parameters': `SourceAmiId: ${baseAmi}\nSecurityGroupIds: sg-0123456789abcdef0`,
+      ...updateLinuxAmiInputs(baseAmi),
       'ami-name': 'web-{{timestamp}}',
       family: 'web',
       tags: JSON.stringify({ team: HOSTILE, owner: 'platform' }),
