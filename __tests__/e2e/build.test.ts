@@ -1,28 +1,24 @@
 // End to end: dist/index.js builds from an instance, adopts an AMI, honours if-exists, reports a
 // failed image, and refuses to start without a source, against the emulator.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
-import { node24, runAction, type RunResult } from './harness.js'
+import { describe, expect, it } from '@jest/globals'
+import {
+  BUILD,
+  callsTo,
+  errorMessages,
+  imagesIn,
+  INSTANCE,
+  REGION,
+  TEST_TIMEOUT,
+  withEmulator
+} from './fixtures.js'
+import { node24, runAction } from './harness.js'
 
-const BUILD = '111122223333'
-const REGION = 'us-east-1'
-const INSTANCE = 'i-0123456789abcdef0'
 const FAMILY_TAG = 'ami-share-action:family'
-const TEST_TIMEOUT = 120_000
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
-let emu: Emulator
-
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 0.001 })
-})
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => {
-  emu.reset()
-  emu.seed({
+const emu = withEmulator({ timeScale: 0.001 }, (started) => {
+  started.seed({
     ec2: {
       instances: [
         { instanceId: INSTANCE, accountId: BUILD, region: REGION, volumes: [{ sizeGiB: 8 }] }
@@ -30,22 +26,6 @@ beforeEach(() => {
     }
   })
 })
-
-function images(): Json[] {
-  return (emu.state() as Json).ec2.images
-}
-
-function calls(action: string) {
-  return emu.calls().filter((c) => c.action === action)
-}
-
-/** The messages of the `::error::` workflow commands the run printed. */
-function errors(result: RunResult): string[] {
-  return result.stdout
-    .split('\n')
-    .filter((line) => line.startsWith('::error'))
-    .map((line) => line.replace(/^::error[^:]*::/, '').replace(/%0A/g, '\n'))
-}
 
 function seedImage(name: string, extra: Json = {}): string {
   const seeded = emu.seed({
@@ -67,11 +47,11 @@ describe('instance-id', () => {
           tags: 'team=platform'
         }
       })
-      expect(errors(result)).toEqual([])
+      expect(errorMessages(result)).toEqual([])
       expect(result.code).toBe(0)
 
-      const [create] = calls('CreateImage')
-      expect(calls('CreateImage')).toHaveLength(1)
+      const [create] = callsTo(emu, 'CreateImage')
+      expect(callsTo(emu, 'CreateImage')).toHaveLength(1)
       expect(create.params).toMatchObject({
         InstanceId: INSTANCE,
         Name: 'web-instance-1',
@@ -87,7 +67,7 @@ describe('instance-id', () => {
       }
 
       const amiId = result.outputs['ami-id']
-      const image = images().find((i) => i.imageId === amiId)
+      const image = imagesIn(emu).find((i) => i.imageId === amiId)
       expect(image).toMatchObject({ name: 'web-instance-1', state: 'available', ownerId: BUILD })
       expect(result.outputs['ami-name']).toBe('web-instance-1')
       expect(result.outputs.region).toBe(REGION)
@@ -118,13 +98,13 @@ describe('instance-id', () => {
         inputs: { 'instance-id': INSTANCE, 'ami-name': 'web-doomed' }
       })
       expect(result.code).not.toBe(0)
-      const [error] = errors(result)
+      const [error] = errorMessages(result)
       expect(error).toMatch(/failed/)
       expect(error).toContain('StateReason Client.InternalError: Client error on launch')
       expect(error).not.toContain('Client.InternalError: Client.InternalError')
-      expect(images().find((i) => i.name === 'web-doomed')).toMatchObject({ state: 'failed' })
+      expect(imagesIn(emu).find((i) => i.name === 'web-doomed')).toMatchObject({ state: 'failed' })
       // Nothing is shared when the build failed.
-      expect(calls('ModifyImageAttribute')).toHaveLength(0)
+      expect(callsTo(emu, 'ModifyImageAttribute')).toHaveLength(0)
     },
     TEST_TIMEOUT
   )
@@ -137,11 +117,11 @@ describe('instance-id', () => {
         inputs: { 'instance-id': 'i-0fffffffffffffff0', 'ami-name': 'web-orphan' }
       })
       expect(result.code).not.toBe(0)
-      const message = errors(result).join('\n')
+      const message = errorMessages(result).join('\n')
       expect(message).toContain('InvalidInstanceID.NotFound')
       expect(message).toContain('i-0fffffffffffffff0')
       expect(message).toContain('Hint: check `instance-id`')
-      expect(images()).toEqual([])
+      expect(imagesIn(emu)).toEqual([])
     },
     TEST_TIMEOUT
   )
@@ -156,13 +136,13 @@ describe('ami-id (adopt)', () => {
         emulator: emu,
         inputs: { 'ami-id': amiId, family: 'golden', 'share-accounts': '444455556666' }
       })
-      expect(errors(result)).toEqual([])
+      expect(errorMessages(result)).toEqual([])
       expect(result.code).toBe(0)
       expect(result.outputs['ami-id']).toBe(amiId)
       expect(result.outputs['ami-name']).toBe('golden-2026-03')
-      expect(calls('CreateImage')).toHaveLength(0)
-      expect(calls('StartAutomationExecution')).toHaveLength(0)
-      const image = images().find((i) => i.imageId === amiId)!
+      expect(callsTo(emu, 'CreateImage')).toHaveLength(0)
+      expect(callsTo(emu, 'StartAutomationExecution')).toHaveLength(0)
+      const image = imagesIn(emu).find((i) => i.imageId === amiId)!
       expect(image.tags).toContainEqual({ key: FAMILY_TAG, value: 'golden' })
       expect(image.launchPermissions).toEqual([{ userId: '444455556666' }])
       expect(result.summary).toContain(BUILD)
@@ -178,7 +158,7 @@ describe('ami-id (adopt)', () => {
         inputs: { 'ami-id': 'ami-0123456789abcdef0', 'share-accounts': '444455556666' }
       })
       expect(result.code).not.toBe(0)
-      expect(errors(result).join('\n')).toContain('ami-0123456789abcdef0')
+      expect(errorMessages(result).join('\n')).toContain('ami-0123456789abcdef0')
       expect(emu.calls().filter((c) => c.mutating)).toEqual([])
     },
     TEST_TIMEOUT
@@ -195,12 +175,12 @@ describe('if-exists', () => {
         inputs: { 'instance-id': INSTANCE, 'ami-name': 'web-release' }
       })
       expect(result.code).not.toBe(0)
-      const message = errors(result).join('\n')
+      const message = errorMessages(result).join('\n')
       expect(message).toContain('web-release')
       expect(message).toContain(existing)
       expect(message).toContain('if-exists')
-      expect(calls('CreateImage')).toHaveLength(0)
-      expect(images().filter((i) => i.name === 'web-release')).toHaveLength(1)
+      expect(callsTo(emu, 'CreateImage')).toHaveLength(0)
+      expect(imagesIn(emu).filter((i) => i.name === 'web-release')).toHaveLength(1)
     },
     TEST_TIMEOUT
   )
@@ -213,11 +193,11 @@ describe('if-exists', () => {
         emulator: emu,
         inputs: { 'instance-id': INSTANCE, 'ami-name': 'web-release', 'if-exists': 'reuse' }
       })
-      expect(errors(result)).toEqual([])
+      expect(errorMessages(result)).toEqual([])
       expect(result.code).toBe(0)
       expect(result.outputs['ami-id']).toBe(existing)
-      expect(calls('CreateImage')).toHaveLength(0)
-      expect(images().filter((i) => i.name === 'web-release')).toHaveLength(1)
+      expect(callsTo(emu, 'CreateImage')).toHaveLength(0)
+      expect(imagesIn(emu).filter((i) => i.name === 'web-release')).toHaveLength(1)
     },
     TEST_TIMEOUT
   )
@@ -231,7 +211,7 @@ describe('no inputs', () => {
       if (note) console.warn(note)
       const result = await runAction({ emulator: emu, inputs: {}, node })
       expect(result.code).not.toBe(0)
-      const lines = errors(result)
+      const lines = errorMessages(result)
       expect(lines).toHaveLength(1)
       expect(lines[0]).not.toContain('\n')
       for (const input of ['automation-document', 'instance-id', 'ami-id'])

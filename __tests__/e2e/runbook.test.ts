@@ -1,13 +1,20 @@
 // End to end: dist/index.js builds with an SSM Automation runbook (AWS-UpdateLinuxAmi), explains a
 // runbook that fails at a named step, and refuses an unknown parameter before starting anything.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
-import { runAction, type RunResult } from './harness.js'
+import { describe, expect, it } from '@jest/globals'
+import {
+  BASE_AMI,
+  BUILD,
+  callsTo,
+  errorMessages,
+  INSTANCE,
+  instanceRunbook,
+  REGION,
+  TEST_TIMEOUT,
+  updateLinuxAmiInputs,
+  withEmulator
+} from './fixtures.js'
+import { runAction } from './harness.js'
 
-const BUILD = '111122223333'
-const REGION = 'us-east-1'
-const BASE_AMI = 'ami-0aaaaaaaaaaaaaaaa'
-const INSTANCE = 'i-0123456789abcdef0'
 const UPDATE_LINUX_STEPS = [
   'launchInstance',
   'updateOSSoftware',
@@ -15,55 +22,33 @@ const UPDATE_LINUX_STEPS = [
   'createImage',
   'terminateInstance'
 ]
-const TEST_TIMEOUT = 120_000
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
-let emu: Emulator
-
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 0.001 })
-})
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => {
-  emu.reset()
-  emu.seed({
+const emu = withEmulator({ timeScale: 0.001 }, (started) => {
+  started.seed({
     ec2: {
       images: [{ imageId: BASE_AMI, accountId: BUILD, region: REGION, name: 'base' }],
       instances: [{ instanceId: INSTANCE, accountId: BUILD, region: REGION }]
     },
     ssm: {
       documents: [
-        {
-          name: 'Build-Golden',
-          accountId: BUILD,
-          region: REGION,
-          parameters: [{ name: 'InstanceId', type: 'String' }],
-          steps: [
-            { name: 'install', action: 'aws:runCommand', durationMs: 120_000 },
-            {
-              name: 'harden',
-              action: 'aws:runCommand',
-              durationMs: 60_000,
-              fail: {
-                message: 'yum exited with 1',
-                details: {
-                  FailureStage: 'Invocation',
-                  FailureType: 'Action',
-                  Details: { ExitCode: ['1'] }
-                }
+        instanceRunbook('Build-Golden', [
+          { name: 'install', action: 'aws:runCommand', durationMs: 120_000 },
+          {
+            name: 'harden',
+            action: 'aws:runCommand',
+            durationMs: 60_000,
+            fail: {
+              message: 'yum exited with 1',
+              details: {
+                FailureStage: 'Invocation',
+                FailureType: 'Action',
+                Details: { ExitCode: ['1'] }
               }
-            },
-            {
-              name: 'createImage',
-              action: 'aws:createImage',
-              inputs: { InstanceId: '{{InstanceId}}', ImageName: 'golden-{{global:DATE_TIME}}' }
             }
-          ],
-          outputs: ['createImage.ImageId']
-        }
+          }
+        ])
       ]
     }
   } as never)
@@ -73,17 +58,6 @@ function state(): Json {
   return emu.state() as Json
 }
 
-function calls(action: string) {
-  return emu.calls().filter((c) => c.action === action)
-}
-
-function errors(result: RunResult): string[] {
-  return result.stdout
-    .split('\n')
-    .filter((line) => line.startsWith('::error'))
-    .map((line) => line.replace(/^::error[^:]*::/, '').replace(/%0A/g, '\n'))
-}
-
 describe('automation-document', () => {
   it(
     'AWS-UpdateLinuxAmi: the AMI it creates is tagged, output, and the summary lists its steps',
@@ -91,17 +65,16 @@ describe('automation-document', () => {
       const result = await runAction({
         emulator: emu,
         inputs: {
-          'automation-document': 'AWS-UpdateLinuxAmi',
-          'automation-parameters': `SourceAmiId: ${BASE_AMI}\nSecurityGroupIds: sg-0123456789abcdef0`,
+          ...updateLinuxAmiInputs(BASE_AMI),
           'ami-name': 'web-runbook',
           family: 'web'
         }
       })
-      expect(errors(result)).toEqual([])
+      expect(errorMessages(result)).toEqual([])
       expect(result.code).toBe(0)
 
-      const [start] = calls('StartAutomationExecution')
-      expect(calls('StartAutomationExecution')).toHaveLength(1)
+      const [start] = callsTo(emu, 'StartAutomationExecution')
+      expect(callsTo(emu, 'StartAutomationExecution')).toHaveLength(1)
       expect(start.params).toMatchObject({
         DocumentName: 'AWS-UpdateLinuxAmi',
         Parameters: {
@@ -143,7 +116,7 @@ describe('automation-document', () => {
         }
       })
       expect(result.code).not.toBe(0)
-      const message = errors(result).join('\n')
+      const message = errorMessages(result).join('\n')
       expect(message).toContain('Build-Golden')
       expect(message).toContain('Failed')
       expect(message).toContain('step "harden"')
@@ -157,7 +130,7 @@ describe('automation-document', () => {
       expect(result.summary).toMatch(/\| install \|[^\n]*Success/)
       expect(result.summary).toMatch(/\| harden \|[^\n]*Failed[^\n]*yum exited with 1/)
       // No image was produced, so nothing was shared or tagged.
-      expect(calls('CreateTags')).toHaveLength(0)
+      expect(callsTo(emu, 'CreateTags')).toHaveLength(0)
       expect(state().ec2.images.map((i: Json) => i.imageId)).toEqual([BASE_AMI])
     },
     TEST_TIMEOUT
@@ -174,12 +147,12 @@ describe('automation-document', () => {
         }
       })
       expect(result.code).not.toBe(0)
-      const message = errors(result).join('\n')
+      const message = errorMessages(result).join('\n')
       expect(message).toContain('automation-parameters')
       expect(message).toContain('SourceAMI')
       expect(message).toContain('AWS-UpdateLinuxAmi')
-      expect(calls('DescribeDocument')).toHaveLength(1)
-      expect(calls('StartAutomationExecution')).toHaveLength(0)
+      expect(callsTo(emu, 'DescribeDocument')).toHaveLength(1)
+      expect(callsTo(emu, 'StartAutomationExecution')).toHaveLength(0)
       expect(state().ssm.executions).toEqual([])
     },
     TEST_TIMEOUT

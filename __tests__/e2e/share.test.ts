@@ -1,13 +1,22 @@
 // End to end: dist/index.js shares with accounts, an organization and an OU (a member account
 // then sees the AMI as AWS's "Shared with me" does), shares snapshots, refuses a public share
 // under block public access, and rides out throttling on 30 % of calls.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeAll, describe, expect, it } from '@jest/globals'
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
-import { credentialsEnv, runAction, type RunResult } from './harness.js'
+import {
+  BASE_AMI,
+  BUILD,
+  callsTo,
+  errorMessages,
+  imagesIn,
+  INSTANCE,
+  REGION,
+  TEST_TIMEOUT,
+  updateLinuxAmiInputs,
+  withEmulator
+} from './fixtures.js'
+import { credentialsEnv, runAction } from './harness.js'
 
-const BUILD = '111122223333'
-const REGION = 'us-east-1'
 const ORG = 'arn:aws:organizations::111122223333:organization/o-abcdefghij'
 const OU = 'arn:aws:organizations::111122223333:ou/o-abcdefghij/ou-ab12-cdefghij'
 /** In the OU (and so the organization), listed nowhere in the inputs. */
@@ -17,23 +26,14 @@ const ORG_MEMBER = '888899990000'
 /** In neither. */
 const OUTSIDER = '123412341234'
 const LISTED = ['555566667777', '666677778888']
-const BASE_AMI = 'ami-0aaaaaaaaaaaaaaaa'
-const TEST_TIMEOUT = 120_000
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
-let emu: Emulator
-
-beforeAll(async () => {
+beforeAll(() => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-  emu = await startEmulator({ timeScale: 0.001 })
 })
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => {
-  emu.reset()
-  emu.seed({
+const emu = withEmulator({ timeScale: 0.001 }, (started) => {
+  started.seed({
     ec2: {
       accounts: {
         [OU_MEMBER]: { organizationArn: ORG, ouArns: [OU] },
@@ -42,7 +42,7 @@ beforeEach(() => {
       images: [{ imageId: BASE_AMI, accountId: BUILD, region: REGION, name: 'base' }],
       instances: [
         {
-          instanceId: 'i-0123456789abcdef0',
+          instanceId: INSTANCE,
           accountId: BUILD,
           region: REGION,
           volumes: [{ sizeGiB: 8 }]
@@ -51,21 +51,6 @@ beforeEach(() => {
     }
   })
 })
-
-function images(): Json[] {
-  return (emu.state() as Json).ec2.images
-}
-
-function calls(action: string) {
-  return emu.calls().filter((c) => c.action === action)
-}
-
-function errors(result: RunResult): string[] {
-  return result.stdout
-    .split('\n')
-    .filter((line) => line.startsWith('::error'))
-    .map((line) => line.replace(/^::error[^:]*::/, '').replace(/%0A/g, '\n'))
-}
 
 /** What `account` may launch, asked through the real SDK as that account. */
 async function launchableBy(account: string): Promise<string[]> {
@@ -100,11 +85,11 @@ describe('sharing', () => {
           'share-organizational-units': OU
         }
       })
-      expect(errors(result)).toEqual([])
+      expect(errorMessages(result)).toEqual([])
       expect(result.code).toBe(0)
       const amiId = result.outputs['ami-id']
 
-      const modify = calls('ModifyImageAttribute')
+      const modify = callsTo(emu, 'ModifyImageAttribute')
       expect(modify).toHaveLength(1)
       expect(modify[0].params).toMatchObject({
         ImageId: amiId,
@@ -119,7 +104,7 @@ describe('sharing', () => {
         organizationalUnits: [OU],
         public: false
       })
-      expect(images().find((i) => i.imageId === amiId)!.launchPermissions).toEqual([
+      expect(imagesIn(emu).find((i) => i.imageId === amiId)!.launchPermissions).toEqual([
         { userId: LISTED[0] },
         { userId: LISTED[1] },
         { organizationArn: ORG },
@@ -146,10 +131,10 @@ describe('sharing', () => {
           'share-snapshots': 'true'
         }
       })
-      expect(errors(result)).toEqual([])
+      expect(errorMessages(result)).toEqual([])
       expect(result.code).toBe(0)
       const [snapshotId] = JSON.parse(result.outputs['snapshot-ids'])[REGION]
-      const modify = calls('ModifySnapshotAttribute')
+      const modify = callsTo(emu, 'ModifySnapshotAttribute')
       expect(modify).toHaveLength(1)
       expect(modify[0].params).toMatchObject({
         SnapshotId: snapshotId,
@@ -176,14 +161,16 @@ describe('sharing', () => {
         inputs: { 'ami-id': BASE_AMI, 'share-public': 'true', 'share-accounts': LISTED[0] }
       })
       expect(result.code).not.toBe(0)
-      const message = errors(result).join('\n')
+      const message = errorMessages(result).join('\n')
       expect(message).toMatch(/block public access/i)
       expect(message).toContain('share-public')
       // The fix is given once, not once more as a generic hint.
       expect(message.match(/disable-image-block-public-access/g)).toHaveLength(1)
-      expect(calls('GetImageBlockPublicAccessState')).not.toHaveLength(0)
-      expect(calls('ModifyImageAttribute')).toHaveLength(0)
-      expect(images().find((i) => i.imageId === BASE_AMI)).toMatchObject({ launchPermissions: [] })
+      expect(callsTo(emu, 'GetImageBlockPublicAccessState')).not.toHaveLength(0)
+      expect(callsTo(emu, 'ModifyImageAttribute')).toHaveLength(0)
+      expect(imagesIn(emu).find((i) => i.imageId === BASE_AMI)).toMatchObject({
+        launchPermissions: []
+      })
     },
     TEST_TIMEOUT
   )
@@ -197,14 +184,13 @@ describe('throttling', () => {
       const result = await runAction({
         emulator: emu,
         inputs: {
-          'automation-document': 'AWS-UpdateLinuxAmi',
-          'automation-parameters': `SourceAmiId: ${BASE_AMI}\nSecurityGroupIds: sg-0123456789abcdef0`,
+          ...updateLinuxAmiInputs(BASE_AMI),
           'ami-name': 'web-throttled',
           'share-accounts': LISTED[0],
           'copy-regions': 'eu-west-1'
         }
       })
-      expect(errors(result)).toEqual([])
+      expect(errorMessages(result)).toEqual([])
       expect(result.code).toBe(0)
 
       const aws = emu.calls().filter((c) => c.service !== 'github')
@@ -217,14 +203,14 @@ describe('throttling', () => {
 
       const ids = JSON.parse(result.outputs['ami-ids'])
       expect(Object.keys(ids).sort()).toEqual(['eu-west-1', REGION])
-      const byId = new Map(images().map((i) => [i.imageId, i]))
+      const byId = new Map(imagesIn(emu).map((i) => [i.imageId, i]))
       for (const id of Object.values(ids) as string[]) {
         expect(byId.get(id)).toMatchObject({ state: 'available' })
         expect(byId.get(id)!.launchPermissions).toEqual([{ userId: LISTED[0] }])
       }
       // Retries reused ClientTokens: one runbook execution, one copy.
       expect((emu.state() as Json).ssm.executions).toHaveLength(1)
-      expect(images().filter((i) => i.region === 'eu-west-1')).toHaveLength(1)
+      expect(imagesIn(emu).filter((i) => i.region === 'eu-west-1')).toHaveLength(1)
     },
     TEST_TIMEOUT
   )
