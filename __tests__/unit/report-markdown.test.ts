@@ -182,6 +182,24 @@ describe('joinWithin', () => {
     expect(t.markdown).toMatch(/^\| h \|\n\| --- \|\n\| r0 \|[\s\S]*\n\nNOTE$/)
     expect(tables(t.markdown)[0].rows.length).toBeGreaterThan(1)
   })
+  it('cuts a 10,000-row table measuring each row once, to the longest prefix that fits', () => {
+    let measured = 0
+    const counting = (s: string): number => {
+      measured += s.length
+      return Buffer.byteLength(s, 'utf8')
+    }
+    const rows = Array.from({ length: 10_000 }, (_, i) => [`ami-${i}`, 'é'.repeat(i % 7)])
+    const block = table(['AMI', 'Name'], rows)
+    const cut = joinWithin(['intro', block], 50_000, counting, 'NOTE')
+    // The old cut re-joined and re-measured every shorter prefix: ~10,000 × 300 KB of text.
+    expect(measured).toBeLessThan(4 * block.length)
+    expect(Buffer.byteLength(cut.markdown)).toBeLessThanOrEqual(50_000)
+    const kept = tables(cut.markdown)[0].rows.length
+    // The longest prefix: one more row would not fit.
+    const next = cut.markdown.replace(/\n\nNOTE$/, '') + '\n' + block.split('\n')[kept + 2]
+    expect(Buffer.byteLength(`${next}\n\nNOTE`)).toBeGreaterThan(50_000)
+    expect(kept).toBeGreaterThan(1000)
+  })
   it('drops a block that cannot be cut (a code block) rather than leave it open', () => {
     const cut = joinWithin(['head', codeBlock('x'.repeat(500)), 'tail'], 100, size, 'NOTE')
     expect(cut).toEqual({ markdown: 'head\n\nNOTE', truncated: true })

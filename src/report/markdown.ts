@@ -112,7 +112,16 @@ function cutBlock(block: string, budget: number, size: (s: string) => number): s
   const isList = lines.every((l) => l.startsWith('- '))
   if (!isTable && !isList) return ''
   const keepAtLeast = isTable ? 3 : 1
-  let count = lines.length - 1
-  while (count >= keepAtLeast && size(lines.slice(0, count).join('\n')) > budget) count--
+  // One pass over the lines: re-joining and re-measuring every shorter prefix is quadratic, and a
+  // 10,000-row prune table took a minute and ~100 MB of strings. `size` is additive over
+  // concatenation (bytes or characters alike), and each line break counts one.
+  let count = 0
+  let used = 0
+  for (const line of lines.slice(0, lines.length - 1)) {
+    const next = used + (count > 0 ? 1 : 0) + size(line)
+    if (next > budget) break
+    used = next
+    count++
+  }
   return count >= keepAtLeast ? lines.slice(0, count).join('\n') : ''
 }
