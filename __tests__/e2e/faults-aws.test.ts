@@ -2,8 +2,8 @@
 // fail, time out or are cancelled by someone else, images and copies that end `failed`, a copy
 // role that cannot be assumed, credentials expiring mid-run, a denied SSM parameter write, and
 // GitHub refusing the PR comment. Each: the exit status, the error naming the cause, nothing lost.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { describe, expect, it } from '@jest/globals'
+import { instanceRunbook, withEmulator } from './fixtures.js'
 import {
   allOutput,
   BUILD,
@@ -22,14 +22,7 @@ import {
   type WorldState
 } from './faults-world.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 0.001 })
-})
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => emu.reset())
+const emu = withEmulator({ timeScale: 0.001 })
 
 const oldVersions = (s: WorldState) =>
   s.images.filter((i) => i.name.startsWith('web-old')).map((i) => i.imageId)
@@ -39,22 +32,10 @@ function seedRunbook(extraSteps: unknown[]): void {
   emu.seed({
     ssm: {
       documents: [
-        {
-          name: 'Build-Golden',
-          accountId: BUILD,
-          region: REGION,
-          parameters: [{ name: 'InstanceId', type: 'String' }],
-          steps: [
-            { name: 'install', action: 'aws:runCommand', durationMs: 120_000 },
-            ...extraSteps,
-            {
-              name: 'createImage',
-              action: 'aws:createImage',
-              inputs: { InstanceId: '{{InstanceId}}', ImageName: 'golden-{{global:DATE_TIME}}' }
-            }
-          ],
-          outputs: ['createImage.ImageId']
-        }
+        instanceRunbook('Build-Golden', [
+          { name: 'install', action: 'aws:runCommand', durationMs: 120_000 },
+          ...extraSteps
+        ])
       ]
     }
   })

@@ -2,17 +2,15 @@
 // during the build the runbook the action started is stopped in time; during distribution the
 // copies already in flight are left to finish in AWS and listed; during pruning it stops between
 // versions. A SIGKILL leaves the runbook running, and the post step stops it.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { describe, expect, it } from '@jest/globals'
+import { callsTo, instanceRunbook, withEmulator } from './fixtures.js'
 import { runPost } from './harness.js'
 import {
   allOutput,
-  BUILD,
   errorLines,
   expectNothingLost,
   INSTANCE,
   pipelineInputs,
-  REGION,
   runPipeline,
   seedWorld,
   worldState
@@ -21,35 +19,16 @@ import {
 /** GitHub's grace between SIGINT and SIGTERM/kill. */
 const GRACE_MS = 7_500
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 0.001 })
-})
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => emu.reset())
+const emu = withEmulator({ timeScale: 0.001 })
 
 /** A runbook whose patch step lasts a simulated hour (3.6 real seconds). */
 function seedSlowRunbook(): void {
   emu.seed({
     ssm: {
       documents: [
-        {
-          name: 'Build-Slow',
-          accountId: BUILD,
-          region: REGION,
-          parameters: [{ name: 'InstanceId', type: 'String' }],
-          steps: [
-            { name: 'patch', action: 'aws:runCommand', durationMs: 3_600_000 },
-            {
-              name: 'createImage',
-              action: 'aws:createImage',
-              inputs: { InstanceId: '{{InstanceId}}', ImageName: 'golden-{{global:DATE_TIME}}' }
-            }
-          ],
-          outputs: ['createImage.ImageId']
-        }
+        instanceRunbook('Build-Slow', [
+          { name: 'patch', action: 'aws:runCommand', durationMs: 3_600_000 }
+        ])
       ]
     }
   })
@@ -60,7 +39,7 @@ const slowRunbookInputs = () =>
     'automation-parameters': `InstanceId: ${INSTANCE}`
   })
 
-const callsOf = (action: string) => emu.calls().filter((c) => c.action === action && c.status < 400)
+const callsOf = (action: string) => callsTo(emu, action).filter((c) => c.status < 400)
 
 describe('SIGINT', () => {
   it('during the runbook: the execution is stopped within 7.5 s, exit 1 "Cancelled"', async () => {

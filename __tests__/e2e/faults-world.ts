@@ -6,16 +6,14 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Emulator } from '../../emulator/index.js'
 import type { CallRecord } from '../../emulator/types.js'
+import { BASE_AMI, BUILD, INSTANCE, REGION } from './fixtures.js'
 import { runAction, type RunOptions, type RunResult } from './harness.js'
 
-export const BUILD = '111122223333'
+export { BASE_AMI, BUILD, INSTANCE, REGION }
 export const SHARE = '444455556666'
 export const COPY_ACCOUNT = '777788889999'
 export const COPY_ROLE = `arn:aws:iam::${COPY_ACCOUNT}:role/ami-copier`
-export const REGION = 'us-east-1'
 export const COPY_REGION = 'eu-west-1'
-export const BASE_AMI = 'ami-0aaaaaaaaaaaaaaaa'
-export const INSTANCE = 'i-0123456789abcdef0'
 export const PR = 7
 
 export type Source = 'runbook' | 'instance' | 'adopt'

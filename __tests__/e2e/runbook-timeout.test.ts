@@ -1,46 +1,31 @@
 // End to end: a runbook that outlives `timeout-minutes` is stopped, and the error says where it
 // stood. timeout-minutes takes whole minutes of real time, so this file runs for about a minute.
-import { afterAll, beforeAll, expect, it } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { expect, it } from '@jest/globals'
+import { errorLines } from './faults-world.js'
+import { BUILD, callsTo, INSTANCE, instanceRunbook, REGION, withEmulator } from './fixtures.js'
 import { runAction } from './harness.js'
 
-const BUILD = '111122223333'
-const REGION = 'us-east-1'
 const HOUR = 3_600_000
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
-let emu: Emulator
-
-beforeAll(async () => {
-  // 0.01: the minute of real time is 100 simulated minutes, well inside the 10-hour bake step.
-  emu = await startEmulator({ timeScale: 0.01 })
-  emu.seed({
-    ec2: { instances: [{ instanceId: 'i-0123456789abcdef0', accountId: BUILD, region: REGION }] },
+// 0.01: the minute of real time is 100 simulated minutes, well inside the 10-hour bake step.
+const emu = withEmulator({ timeScale: 0.01 }, (started) => {
+  started.seed({
+    ec2: { instances: [{ instanceId: INSTANCE, accountId: BUILD, region: REGION }] },
     ssm: {
       documents: [
-        {
-          name: 'Slow-Golden',
-          accountId: BUILD,
-          region: REGION,
-          parameters: [{ name: 'InstanceId', type: 'String' }],
-          steps: [
+        instanceRunbook(
+          'Slow-Golden',
+          [
             { name: 'prepare', action: 'aws:runCommand', durationMs: 60_000 },
-            { name: 'bake', action: 'aws:runCommand', durationMs: 10 * HOUR },
-            {
-              name: 'createImage',
-              action: 'aws:createImage',
-              inputs: { InstanceId: '{{InstanceId}}', ImageName: 'slow-{{global:DATE_TIME}}' }
-            }
+            { name: 'bake', action: 'aws:runCommand', durationMs: 10 * HOUR }
           ],
-          outputs: ['createImage.ImageId']
-        }
+          'slow'
+        )
       ]
     }
   } as never)
-})
-afterAll(async () => {
-  await emu?.close()
 })
 
 it('timeout-minutes: the execution is stopped and the error says at which step it stood', async () => {
@@ -48,7 +33,7 @@ it('timeout-minutes: the execution is stopped and the error says at which step i
     emulator: emu,
     inputs: {
       'automation-document': 'Slow-Golden',
-      'automation-parameters': 'InstanceId: i-0123456789abcdef0',
+      'automation-parameters': `InstanceId: ${INSTANCE}`,
       'timeout-minutes': '1'
     },
     // Polls every half second: the deadline is checked after each poll.
@@ -59,15 +44,12 @@ it('timeout-minutes: the execution is stopped and the error says at which step i
   expect(result.code).not.toBe(0)
 
   const [execution] = (emu.state() as Json).ssm.executions
-  const stops = emu.calls().filter((c) => c.action === 'StopAutomationExecution')
+  const stops = callsTo(emu, 'StopAutomationExecution')
   expect(stops).toHaveLength(1)
   expect(stops[0].params).toMatchObject({ AutomationExecutionId: execution.id, Type: 'Cancel' })
   expect(stops[0].status).toBe(200)
 
-  const error = result.stdout
-    .split('\n')
-    .filter((line) => line.startsWith('::error'))
-    .join('\n')
+  const error = errorLines(result)
   expect(error).toContain('Slow-Golden')
   expect(error).toContain('timeout-minutes')
   expect(error).toContain(execution.id)

@@ -1,52 +1,38 @@
 // End to end: a cancelled job (SIGINT, as GitHub sends it) stops the runbook it started within
 // the 7.5 s before SIGTERM; a killed main step (SIGKILL) leaves it to the post step, which stops it.
-import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { expect, it } from '@jest/globals'
+import {
+  BUILD,
+  callsTo,
+  INSTANCE,
+  instanceRunbook,
+  REGION,
+  TEST_TIMEOUT,
+  withEmulator
+} from './fixtures.js'
 import { runAction, runPost } from './harness.js'
 
-const BUILD = '111122223333'
-const REGION = 'us-east-1'
 const HOUR = 3_600_000
 /** GitHub sends SIGTERM 7.5 s after SIGINT, and kills the process soon after. */
 const CANCEL_WINDOW_MS = 7_500
-const TEST_TIMEOUT = 120_000
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const INPUTS = {
   'automation-document': 'Slow-Golden',
-  'automation-parameters': 'InstanceId: i-0123456789abcdef0'
+  'automation-parameters': `InstanceId: ${INSTANCE}`
 }
 
-let emu: Emulator
-
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 0.01 })
-})
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => {
-  emu.reset()
-  emu.seed({
-    ec2: { instances: [{ instanceId: 'i-0123456789abcdef0', accountId: BUILD, region: REGION }] },
+const emu = withEmulator({ timeScale: 0.01 }, (started) => {
+  started.seed({
+    ec2: { instances: [{ instanceId: INSTANCE, accountId: BUILD, region: REGION }] },
     ssm: {
       documents: [
-        {
-          name: 'Slow-Golden',
-          accountId: BUILD,
-          region: REGION,
-          parameters: [{ name: 'InstanceId', type: 'String' }],
-          steps: [
-            { name: 'bake', action: 'aws:runCommand', durationMs: 10 * HOUR },
-            {
-              name: 'createImage',
-              action: 'aws:createImage',
-              inputs: { InstanceId: '{{InstanceId}}', ImageName: 'slow-{{global:DATE_TIME}}' }
-            }
-          ],
-          outputs: ['createImage.ImageId']
-        }
+        instanceRunbook(
+          'Slow-Golden',
+          [{ name: 'bake', action: 'aws:runCommand', durationMs: 10 * HOUR }],
+          'slow'
+        )
       ]
     }
   } as never)
@@ -54,10 +40,6 @@ beforeEach(() => {
 
 function executions(): Json[] {
   return (emu.state() as Json).ssm.executions
-}
-
-function calls(action: string) {
-  return emu.calls().filter((c) => c.action === action)
 }
 
 it(
@@ -72,12 +54,12 @@ it(
     expect(result.code).not.toBe(0)
 
     const [execution] = executions()
-    const stops = calls('StopAutomationExecution')
+    const stops = callsTo(emu, 'StopAutomationExecution')
     expect(stops).toHaveLength(1)
     expect(stops[0]).toMatchObject({ status: 200 })
     expect(stops[0].params).toMatchObject({ AutomationExecutionId: execution.id })
     // The signal went out as soon as the first poll was logged (the harness checks every 10 ms).
-    const firstPoll = calls('GetAutomationExecution')[0]
+    const firstPoll = callsTo(emu, 'GetAutomationExecution')[0]
     expect(stops[0].at - firstPoll.at).toBeLessThan(CANCEL_WINDOW_MS)
 
     expect(['Cancelling', 'Cancelled']).toContain(execution.status)
@@ -88,8 +70,8 @@ it(
     expect(error.join('\n')).toMatch(/cancelled/i)
     expect(error.join('\n')).toContain(`${execution.id} was stopped`)
     // Nothing after the build ran.
-    expect(calls('CreateImage')).toHaveLength(0)
-    expect(calls('ModifyImageAttribute')).toHaveLength(0)
+    expect(callsTo(emu, 'CreateImage')).toHaveLength(0)
+    expect(callsTo(emu, 'ModifyImageAttribute')).toHaveLength(0)
   },
   TEST_TIMEOUT
 )
@@ -103,7 +85,7 @@ it(
       signalAfter: { signal: 'SIGKILL', onCall: 'GetAutomationExecution' }
     })
     expect(main.signal).toBe('SIGKILL')
-    expect(calls('StopAutomationExecution')).toHaveLength(0)
+    expect(callsTo(emu, 'StopAutomationExecution')).toHaveLength(0)
     const [execution] = executions()
     expect(execution.status).toBe('InProgress')
     // Saved before the first poll, so a kill from then on leaves the post step what it needs.
@@ -114,7 +96,7 @@ it(
 
     const post = await runPost({ emulator: emu, inputs: INPUTS, state: main.state })
     expect(post.code).toBe(0)
-    const stops = calls('StopAutomationExecution')
+    const stops = callsTo(emu, 'StopAutomationExecution')
     expect(stops).toHaveLength(1)
     expect(stops[0].params).toMatchObject({ AutomationExecutionId: execution.id, Type: 'Cancel' })
     expect(post.stdout).toContain(`Stopped runbook execution ${execution.id}`)
@@ -124,7 +106,7 @@ it(
     // Run again (as a re-run of the post step would): the execution has ended, nothing to stop.
     const again = await runPost({ emulator: emu, inputs: INPUTS, state: main.state })
     expect(again.code).toBe(0)
-    expect(calls('StopAutomationExecution')).toHaveLength(1)
+    expect(callsTo(emu, 'StopAutomationExecution')).toHaveLength(1)
   },
   TEST_TIMEOUT
 )
