@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import { toCandidate } from '../../src/prune/candidates.js'
 import { snapshotOutcomes } from '../../src/prune/deregister.js'
 import { createPacer } from '../../src/prune/pacer.js'
 import { mapBounded } from '../../src/prune/pool.js'
@@ -126,5 +127,45 @@ describe('mapBounded', () => {
 
   it('does nothing for no items', async () => {
     await expect(mapBounded([], 4, async () => 1)).resolves.toEqual([])
+  })
+})
+
+describe('toCandidate', () => {
+  it('keeps only what selection reads: the family and keep tags, snapshot IDs and sizes', () => {
+    const candidate = toCandidate(
+      {
+        ImageId: 'ami-1',
+        Name: 'web-1',
+        OwnerId: '111122223333',
+        State: 'available',
+        CreationDate: '2025-01-01T00:00:00.000Z',
+        Description: 'a long description the report never shows',
+        Tags: [
+          { Key: 'ami-share-action:family', Value: 'web' },
+          { Key: 'ami-share-action:keep', Value: 'true' },
+          { Key: 'team', Value: 'platform' },
+          { Key: 'cost-center', Value: '42' }
+        ],
+        BlockDeviceMappings: [
+          {
+            DeviceName: '/dev/xvda',
+            Ebs: { SnapshotId: 'snap-1', VolumeSize: 8, Encrypted: false }
+          }
+        ]
+      },
+      { accountId: '111122223333', region: 'us-east-1' }
+    )
+    expect(candidate).toEqual({
+      accountId: '111122223333',
+      region: 'us-east-1',
+      imageId: 'ami-1',
+      name: 'web-1',
+      ownerId: '111122223333',
+      state: 'available',
+      creationDate: new Date('2025-01-01T00:00:00.000Z'),
+      tags: { 'ami-share-action:family': 'web', 'ami-share-action:keep': 'true' },
+      deregistrationProtection: undefined,
+      snapshots: [{ id: 'snap-1', sizeGiB: 8 }]
+    })
   })
 })

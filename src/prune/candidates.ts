@@ -1,7 +1,7 @@
 // List every version of the family in one (account, region): server-side filters and pages, so
 // the number of DescribeImages calls grows with pages, not with images.
 import { paginateDescribeImages, type EC2Client, type Image as Ec2Image } from '@aws-sdk/client-ec2'
-import { FAMILY_TAG, type Candidate } from './select.js'
+import { FAMILY_TAG, KEEP_TAG, type Candidate } from './select.js'
 import { snapshotsOf } from './storage.js'
 
 /** DescribeImages allows 1000 per page; fewer pages means fewer calls against the bucket. */
@@ -37,8 +37,12 @@ export async function listFamilyImages(
 }
 
 export function toCandidate(image: Ec2Image, scope: Scope): Candidate {
+  // Only the tags selection reads: a family of thousands of versions with a dozen tags each
+  // would otherwise hold every tag of every version until the report is written.
   const tags: Record<string, string> = {}
-  for (const tag of image.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? ''
+  for (const tag of image.Tags ?? []) {
+    if (tag.Key === FAMILY_TAG || tag.Key === KEEP_TAG) tags[tag.Key] = tag.Value ?? ''
+  }
   const created = image.CreationDate ? new Date(image.CreationDate) : undefined
   return {
     accountId: scope.accountId,
