@@ -31,6 +31,8 @@ const buildPolicy = policyFor(
 const targetPolicy = policyFor(policies, 'Cross-account copy (`copy-accounts`): the role')
 /** Survived on purpose with a warning (see iam.test.ts). */
 const WARNING_ONLY = new Set(['ec2:DeleteSnapshot', 'ec2:DescribeImageReferences'])
+/** A copy made by this run has no permissions to read in `sharing-mode: add`; exact mode reads them. */
+const EXACT_MODE_ONLY = new Set(['ec2:DescribeImageAttribute', 'ec2:DescribeSnapshotAttribute'])
 
 let emu: Emulator
 beforeAll(async () => {
@@ -70,7 +72,23 @@ describe('README IAM policy, the role in a copy account', () => {
         .map((c) => `${c.service}:${c.action}`)
     )
     const implied = new Set(['ec2:CreateTags', 'ec2:DeleteSnapshot'])
-    expect(targetPolicy.filter((a) => !used.has(a) && !implied.has(a))).toEqual([])
+    expect(
+      targetPolicy.filter((a) => !used.has(a) && !implied.has(a) && !EXACT_MODE_ONLY.has(a))
+    ).toEqual([])
+  }, 60_000)
+
+  it('passes with exactly the README policy in sharing-mode exact, which reads the permissions', async () => {
+    emu.configure({ iam: { [BUILD]: buildPolicy, [COPY_ACCOUNT]: targetPolicy } })
+    const r = await runPipeline(emu, pipelineInputs('instance', { 'sharing-mode': 'exact' }))
+    expect(errorLines(r)).toBe('')
+    expect(r.code).toBe(0)
+    const used = new Set(
+      emu
+        .calls()
+        .filter((c) => c.accountId === COPY_ACCOUNT)
+        .map((c) => `${c.service}:${c.action}`)
+    )
+    for (const action of EXACT_MODE_ONLY) expect(used).toContain(action)
   }, 60_000)
 
   it.each(targetPolicy)(
@@ -79,7 +97,10 @@ describe('README IAM policy, the role in a copy account', () => {
       emu.configure({
         iam: { [BUILD]: buildPolicy, [COPY_ACCOUNT]: targetPolicy.filter((a) => a !== action) }
       })
-      const r = await runPipeline(emu, pipelineInputs('instance'))
+      const extra: Record<string, string> = EXACT_MODE_ONLY.has(action)
+        ? { 'sharing-mode': 'exact' }
+        : {}
+      const r = await runPipeline(emu, pipelineInputs('instance', extra))
       if (WARNING_ONLY.has(action)) {
         expect(r.code).toBe(0)
         expect(warningLines(r) + r.summary).toContain(action)
