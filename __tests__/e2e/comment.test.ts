@@ -1,14 +1,12 @@
 // The sticky PR comment, end to end: dist/index.js against the emulator's GitHub API.
 // One comment per pull request and header, updated in place; no API call outside PR events;
 // a refused or failing comments API is a warning, never a red build.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { describe, expect, it } from '@jest/globals'
+import { BUILD, REGION, TEST_TIMEOUT, withEmulator } from './fixtures.js'
 import { runAction, type RunResult } from './harness.js'
 
-const BUILD = '111122223333'
 const CONSUMER = '444455556666'
 const PR = 7
-const TEST_TIMEOUT = 120_000
 
 interface Comment {
   id: number
@@ -17,20 +15,12 @@ interface Comment {
   login: string
 }
 
-let emu: Emulator
 let imageId: string
 
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 0.001 })
-})
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => {
-  emu.reset()
-  const seeded = emu.seed({
+const emu = withEmulator({ timeScale: 0.001 }, (started) => {
+  const seeded = started.seed({
     ec2: {
-      images: [{ accountId: BUILD, region: 'us-east-1', name: 'web-2026-11-28' }]
+      images: [{ accountId: BUILD, region: REGION, name: 'web-2026-11-28' }]
     }
   }) as { ec2: { images: string[] } }
   imageId = seeded.ec2.images[0]

@@ -1,11 +1,10 @@
 // Copies end to end, the hard cases: one slow region, one failed region, a killed run resumed,
 // 30 regions under AWS's 20-snapshot-copies limit, and the encryption pre-flight. The bundled
 // action runs against the emulator; assertions read the call log, the state and the outputs.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { describe, expect, it } from '@jest/globals'
+import { BUILD, withEmulator } from './fixtures.js'
 import { runAction } from './harness.js'
 
-const BUILD = '111122223333'
 const CONSUMER = '444455556666'
 const HOME = 'us-east-1'
 const SOURCE = 'ami-0aaaaaaaaaaaaaaaa'
@@ -14,17 +13,7 @@ const FOUR = ['eu-west-1', 'eu-central-1', 'ap-southeast-2', 'us-west-2']
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any
 
-let emu: Emulator
-
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 0.001 })
-})
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => {
-  emu.reset()
-})
+const emu = withEmulator({ timeScale: 0.001 })
 
 function seedSource(snapshots: Json[] = [{ sizeGiB: 8 }]): void {
   emu.seed({

@@ -1,11 +1,10 @@
 // Distribution end to end: the bundled action (dist/index.js) adopts an AMI and copies it into
 // regions and accounts of the emulator. Assertions read what a user would see: the outputs, the
 // requests the emulator received, and the AWS state it holds afterwards.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { describe, expect, it } from '@jest/globals'
+import { BUILD, withEmulator } from './fixtures.js'
 import { runAction } from './harness.js'
 
-const BUILD = '111122223333'
 const CONSUMER = '444455556666'
 const ACCOUNT_A = '777788889999'
 const ACCOUNT_B = '222233334444'
@@ -21,17 +20,7 @@ const SSM_PARAMETER = '/golden/web/latest'
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any
 
-let emu: Emulator
-
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 0.001 })
-})
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => {
-  emu.reset()
-})
+const emu = withEmulator({ timeScale: 0.001 })
 
 function seedSource(snapshots = 1): void {
   emu.seed({

@@ -2,8 +2,8 @@
 // second run creates nothing (no CreateImage, StartAutomationExecution or CopyImage), re-adds no
 // share that is present, prunes nothing (nothing is left to prune), and its only mutating calls
 // are the ones listed in the README's "Reliability" section.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { describe, expect, it } from '@jest/globals'
+import { withEmulator } from './fixtures.js'
 import {
   errorLines,
   expectNothingLost,
@@ -26,14 +26,7 @@ const STILL_MUTATING = [
   'PutParameter'
 ]
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 0.001 })
-})
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => emu.reset())
+const emu = withEmulator({ timeScale: 0.001 })
 
 describe.each(['runbook', 'instance'] as Source[])('re-running a finished %s run', (source) => {
   it('with if-exists: reuse creates, shares and prunes nothing again', async () => {

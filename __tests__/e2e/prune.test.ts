@@ -3,11 +3,10 @@
 // before and after must differ by exactly the expected deregistrations and snapshot deletions
 // (plus this run's copies); protected, in-use, keep-tagged, foreign, other-family and this-run
 // images and a snapshot shared with a kept AMI stay as they were.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { describe, expect, it } from '@jest/globals'
+import { BUILD, withEmulator } from './fixtures.js'
 import { runAction } from './harness.js'
 
-const BUILD = '111122223333'
 const COPY_ACCOUNT = '777788889999'
 const FOREIGN = '999988887777'
 const ROLE = `arn:aws:iam::${COPY_ACCOUNT}:role/copier`
@@ -22,17 +21,7 @@ const SHARED_SNAPSHOT = 'snap-0ee00000000000001'
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any
 
-let emu: Emulator
-
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 0.001 })
-})
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => {
-  emu.reset()
-})
+const emu = withEmulator({ timeScale: 0.001 })
 
 let counter = 0
 const hexId = (prefix: string): string => `${prefix}-0${(++counter).toString(16).padStart(16, '0')}`

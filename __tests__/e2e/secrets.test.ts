@@ -2,8 +2,8 @@
 // GitHub token); none of them appears in
 // stdout, stderr, the job summary, the outputs, the saved state or the PR comment, on success or
 // on failure. And nothing masks AMI or account IDs (a masked value drops the outputs holding it).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { describe, expect, it } from '@jest/globals'
+import { withEmulator } from './fixtures.js'
 import type { RunResult } from './harness.js'
 import { BUILD, pipelineInputs, runPipeline, seedWorld, worldState } from './faults-world.js'
 
@@ -11,14 +11,7 @@ const SECRET_KEY = 'SECRETxKEYxwJalrXUtnFEMIxK7MDENGxbPxRfiCYxE2E'
 const SESSION_TOKEN = 'SESSIONxTOKENxIQoJb3JpZ2luX2VjEE2ExAAAAAAAAAAAAAAAAAAAAAAAA'
 const GITHUB_TOKEN = 'ghs_E2ExSECRETxTOKENx0123456789abcdefABCDEF'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: 0.001 })
-})
-afterAll(async () => {
-  await emu?.close()
-})
-beforeEach(() => emu.reset())
+const emu = withEmulator({ timeScale: 0.001 })
 
 const env = {
   AWS_ACCESS_KEY_ID: `ASIA${BUILD}E2EKEY`,
