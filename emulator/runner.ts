@@ -94,7 +94,7 @@ function readIfExists(path: string): string {
 }
 
 /** Environment of a clean runner: nothing from the test process leaks in (no real AWS config). */
-function baseEnv(temp: string, options: RunOptions): Record<string, string> {
+export function baseEnv(temp: string, options: RunOptions): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: temp,

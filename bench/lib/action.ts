@@ -6,14 +6,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Emulator } from '../../emulator/index.js'
+import { baseEnv, credentialsEnv, inputEnvName, parseFileCommands } from '../../emulator/runner.js'
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
 export const ACTION_ENTRY = join(ROOT, 'dist', 'index.js')
 const GNU_TIME = '/usr/bin/time'
 
-export function credentialsEnv(accountId: string): Record<string, string> {
-  return { AWS_ACCESS_KEY_ID: `AKIA${accountId}EXAMPLE`, AWS_SECRET_ACCESS_KEY: 'emulator-secret' }
-}
+export { credentialsEnv }
 
 export interface ActionRun {
   code: number | null
@@ -43,24 +42,6 @@ export interface ActionOptions {
   onGroup?: (name: string) => void
 }
 
-/** `name<<DELIM … DELIM` blocks and `name=value` lines (the runner's file-command format). */
-function parseFileCommands(text: string): Record<string, string> {
-  const result: Record<string, string> = {}
-  const lines = text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i])
-    if (heredoc) {
-      const value: string[] = []
-      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i])
-      result[heredoc[1]] = value.join('\n')
-      continue
-    }
-    const eq = lines[i].indexOf('=')
-    if (eq > 0) result[lines[i].slice(0, eq)] = lines[i].slice(eq + 1)
-  }
-  return result
-}
-
 function peakFromProc(pid: number): number | undefined {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
@@ -77,41 +58,22 @@ export function runActionProcess(options: ActionOptions): Promise<ActionRun> {
   const rssFile = join(temp, 'rss')
   for (const f of ['output', 'summary.md', 'state', 'env', 'path']) writeFileSync(join(temp, f), '')
   writeFileSync(join(temp, 'event.json'), '{}')
+  // The e2e tests' clean runner environment, with the bench's job name and the action's own
+  // poll interval unless the scenario sets one.
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: temp,
-    TZ: 'UTC',
-    GITHUB_ACTIONS: 'true',
-    CI: 'true',
-    GITHUB_REPOSITORY: 'acme/infra',
-    GITHUB_RUN_ID: '4242',
-    GITHUB_RUN_ATTEMPT: '1',
+    ...baseEnv(temp, options),
     GITHUB_JOB: 'bench',
-    GITHUB_SHA: 'a'.repeat(40),
-    GITHUB_REF: 'refs/heads/main',
     GITHUB_EVENT_NAME: 'push',
     GITHUB_EVENT_PATH: join(temp, 'event.json'),
-    GITHUB_WORKSPACE: temp,
-    GITHUB_API_URL: options.emulator.githubUrl,
     GITHUB_OUTPUT: output,
     GITHUB_STEP_SUMMARY: join(temp, 'summary.md'),
     GITHUB_STATE: join(temp, 'state'),
     GITHUB_ENV: join(temp, 'env'),
-    GITHUB_PATH: join(temp, 'path'),
-    RUNNER_TEMP: temp,
-    RUNNER_OS: 'Linux',
-    AWS_ENDPOINT_URL: options.emulator.url,
-    AWS_REGION: options.region ?? 'us-east-1',
-    AWS_CONFIG_FILE: join(temp, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(temp, 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...credentialsEnv(options.accountId ?? '111122223333')
+    GITHUB_PATH: join(temp, 'path')
   }
+  delete env.AMI_SHARE_ACTION_POLL_MS
   if (options.pollMs !== undefined) env.AMI_SHARE_ACTION_POLL_MS = String(options.pollMs)
-  for (const [name, value] of Object.entries(options.inputs)) {
-    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
-  }
+  for (const [name, value] of Object.entries(options.inputs)) env[inputEnvName(name)] = value
   const node = options.node ?? process.execPath
   const useTime = options.measureRss === true && existsSync(GNU_TIME)
   const [command, args] = useTime

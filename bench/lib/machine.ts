@@ -1,5 +1,6 @@
 // The machine a figure was measured on: CPU model, cores, memory, OS and the Node versions used.
 import { execFileSync } from 'node:child_process'
+import { node24 } from '../../emulator/runner.js'
 import { cpus, release, totalmem, type as osType } from 'node:os'
 
 export interface Machine {
@@ -14,16 +15,8 @@ export interface Machine {
 
 /** The Node 24 binary, fetched through npm (`npx -y node@24`), or undefined when offline. */
 export function findNode24(): string | undefined {
-  try {
-    const path = execFileSync('npx', ['-y', 'node@24', '-p', 'process.execPath'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 120_000
-    }).trim()
-    return path || undefined
-  } catch {
-    return undefined
-  }
+  const found = node24()
+  return found.note === undefined ? found.node : undefined
 }
 
 export function describeMachine(node24Path: string | undefined): Machine {
