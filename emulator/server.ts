@@ -119,6 +119,20 @@ async function handleAws(
   }
   let mutating = false
   let wire: WireResponse | undefined
+  /** The call-log entry of this request, with what was known of it when it ended. */
+  const record = (status: number, errorCode?: string) =>
+    control.record({
+      at,
+      simAt,
+      service: caller.service,
+      action,
+      accountId: caller.accountId,
+      region: caller.region,
+      status,
+      ...(errorCode === undefined ? {} : { errorCode }),
+      mutating,
+      params
+    })
   try {
     if (protocol === 'json') {
       try {
@@ -190,18 +204,7 @@ async function handleAws(
     wire = serializeResult(protocol, action, result, requestId)
   } catch (error) {
     if (error instanceof ConnectionReset) {
-      control.record({
-        at,
-        simAt,
-        service: caller.service,
-        action,
-        accountId: caller.accountId,
-        region: caller.region,
-        status: 0,
-        errorCode: 'ConnectionReset',
-        mutating,
-        params
-      })
+      record(0, 'ConnectionReset')
       req.socket.destroy()
       return
     }
@@ -213,32 +216,11 @@ async function handleAws(
       awsError = internalError(caller.service)
     }
     wire = serializeError(protocol, awsError.code, awsError.message, awsError.status, requestId)
-    control.record({
-      at,
-      simAt,
-      service: caller.service,
-      action,
-      accountId: caller.accountId,
-      region: caller.region,
-      status: awsError.status,
-      errorCode: awsError.code,
-      mutating,
-      params
-    })
+    record(awsError.status, awsError.code)
     send(res, wire)
     return
   }
-  control.record({
-    at,
-    simAt,
-    service: caller.service,
-    action,
-    accountId: caller.accountId,
-    region: caller.region,
-    status: wire.status,
-    mutating,
-    params
-  })
+  record(wire.status)
   send(res, wire)
 }
 
