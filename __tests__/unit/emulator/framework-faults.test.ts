@@ -1,9 +1,9 @@
 // Fault injection: count, probability (repeatable), windows, resets, expired tokens, latency.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2'
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts'
 import { DescribeKeyCommand } from '@aws-sdk/client-kms'
-import { startEmulator, type Emulator } from '../../../emulator/index.js'
+import { withEmulator } from '../../e2e/fixtures.js'
 import {
   ACCOUNT_A,
   ACCOUNT_B,
@@ -14,14 +14,7 @@ import {
   testServices
 } from './framework-helpers.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator({ services: testServices(), throttling: false })
-})
-afterAll(async () => {
-  await emu.close()
-})
-beforeEach(() => emu.reset())
+const emu = withEmulator({ services: testServices(), throttling: false })
 
 const describeImages = (account = ACCOUNT_A, region = 'us-east-1') =>
   ec2Client(emu.url, account, region).send(new DescribeImagesCommand({}))

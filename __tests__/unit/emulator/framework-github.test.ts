@@ -1,17 +1,10 @@
 // The GitHub REST subset and the admin API, over HTTP as the action and the tests use them.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts'
-import { startEmulator, type Emulator } from '../../../emulator/index.js'
+import { withEmulator } from '../../e2e/fixtures.js'
 import { ACCOUNT_A, stsClient, testServices } from './framework-helpers.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator({ services: testServices() })
-})
-afterAll(async () => {
-  await emu.close()
-})
-beforeEach(() => emu.reset())
+const emu = withEmulator({ services: testServices() })
 
 const gh = (path: string, init: RequestInit & { token?: string | null } = {}) =>
   fetch(`${emu.githubUrl}${path}`, {

@@ -1,10 +1,11 @@
 // The emulator framework with the real SDK clients: SigV4 routing, wire formats, throttling,
 // IAM denials, STS and KMS.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { CopyImageCommand, CreateImageCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2'
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts'
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms'
-import { startEmulator, type Emulator } from '../../../emulator/index.js'
+import { startEmulator } from '../../../emulator/index.js'
+import { withEmulator } from '../../e2e/fixtures.js'
 import { bucketSizeFor } from '../../../emulator/throttle.js'
 import { createClock } from '../../../emulator/clock.js'
 import { awsManagedEbsKey } from '../../../emulator/kms-keys.js'
@@ -18,14 +19,7 @@ import {
   testServices
 } from './framework-helpers.js'
 
-let emu: Emulator
-beforeAll(async () => {
-  emu = await startEmulator({ services: testServices() })
-})
-afterAll(async () => {
-  await emu.close()
-})
-beforeEach(() => emu.reset())
+const emu = withEmulator({ services: testServices() })
 
 describe('SigV4 routing', () => {
   it('takes the account from the access key and the region from the credential scope', async () => {
