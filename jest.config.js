@@ -15,5 +15,7 @@ export default {
   ],
   collectCoverageFrom: ['src/**/*.ts', '!src/index.ts', '!src/post.ts'],
   coverageReporters: ['text-summary', 'json-summary', 'lcov'],
-  verbose: false
+  verbose: false,
+  // e2e files mostly wait on child processes and the emulator: three workers keep two cores busy.
+  maxWorkers: 3
 }
