@@ -49,6 +49,19 @@ function permissionsAt(params: Params, prefix: string): LaunchPermission[] {
 }
 
 /** Both request forms: LaunchPermission.Add/Remove, and Attribute+OperationType with UserId.N etc. */
+/**
+ * The older form (UserId.N / UserGroup.N with OperationType) adds to or removes from the same
+ * lists as the Add/Remove structures; without OperationType AWS refuses the request.
+ */
+function applyLegacyOperation<P>(params: Params, legacy: P[], add: P[], remove: P[]): void {
+  if (!legacy.length) return
+  const op = str(params, 'OperationType')
+  if (op === 'add') add.push(...legacy)
+  else if (op === 'remove') remove.push(...legacy)
+  else
+    throw new AwsError('MissingParameter', 'The request must contain the parameter operationType')
+}
+
 function launchPermissionChanges(params: Params): {
   add: LaunchPermission[]
   remove: LaunchPermission[]
@@ -63,13 +76,7 @@ function launchPermissionChanges(params: Params): {
       organizationalUnitArn
     }))
   ].map(validPermission)
-  if (legacy.length) {
-    const op = str(params, 'OperationType')
-    if (op === 'add') add.push(...legacy)
-    else if (op === 'remove') remove.push(...legacy)
-    else
-      throw new AwsError('MissingParameter', 'The request must contain the parameter operationType')
-  }
+  applyLegacyOperation(params, legacy, add, remove)
   return { add, remove }
 }
 
@@ -244,17 +251,11 @@ export function modifySnapshotAttribute(sim: Sim, caller: Caller, params: Params
   }
   const add = volumePermissionsAt(params, 'CreateVolumePermission.Add')
   const remove = volumePermissionsAt(params, 'CreateVolumePermission.Remove')
-  const legacy = [
+  const legacy: VolumePermission[] = [
     ...list(params, 'UserId').map((userId) => ({ userId })),
     ...list(params, 'UserGroup').map((group) => ({ group: group as 'all' }))
   ]
-  if (legacy.length) {
-    const op = str(params, 'OperationType')
-    if (op === 'add') add.push(...legacy)
-    else if (op === 'remove') remove.push(...legacy)
-    else
-      throw new AwsError('MissingParameter', 'The request must contain the parameter operationType')
-  }
+  applyLegacyOperation(params, legacy, add, remove)
   if (add.length + remove.length > MAX_SNAPSHOT_MODIFICATIONS) {
     throw new AwsError(
       'InvalidParameterValue',
