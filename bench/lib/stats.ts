@@ -1,4 +1,5 @@
 // Small statistics helpers: every figure in the report is a median of several runs.
+import { seededRandom } from '../../emulator/faults.js'
 
 export function median(values: number[]): number {
   if (values.length === 0) return Number.NaN
@@ -24,14 +25,5 @@ export function round(value: number, digits = 0): number {
   return Math.round(value * f) / f
 }
 
-/** Deterministic PRNG (mulberry32), so the waiter simulation gives the same figures every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic PRNG (the emulator's mulberry32), so the waiter simulation repeats its figures. */
+export { seededRandom }
