@@ -5,7 +5,9 @@ const common = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
   },
-  testEnvironment: 'node'
+  testEnvironment: 'node',
+  // Tests that talk to a real emulator server must not fail on a loaded 2-core machine.
+  testTimeout: 30_000
 }
 
 export default {
