@@ -74,10 +74,11 @@ function rows(r: Results): Row[] {
       target: '≤ 300 ms',
       met: cold === undefined ? undefined : cold <= 300,
       why:
-        "The bundle is ncc's CommonJS output (nothing tree-shaken: the whole of client-ec2 is parsed and compiled at start). " +
+        "The bundle is ncc's CommonJS output (nothing tree-shaken: the whole of client-ec2 is parsed and compiled at start; `require('@aws-sdk/client-ec2')` alone, unbundled, takes ~1 s and 111 MB RSS on this machine under load). " +
         'The reference measured ~261 ms for a minimal ncc bundle on an idle machine of the same size and ~106–185 ms for ESM tree-shaken bundles (rollup/esbuild, performance-and-limits.md §4); ' +
         `this bundle is larger (more SDK clients) and the 2-core machine was shared with other builds and tests (1-min load average ${r.machine.loadAverage1mAtStart} at start, ${r.machine.loadAverage1mAtEnd} at end). ` +
-        "The fix is in the build (scripts/package.mjs, not the bench): bundle from the SDK's ESM builds with tree-shaking."
+        'Deferring what a run may not need was checked: importing client-kms after ec2/ssm/sts costs ~30–60 ms and @actions/github ~50–100 ms, a few per cent of the start-up, and deferring them in one ncc file would need webpack eager-mode dynamic imports and an async `Clients.kms`; not done. ' +
+        'The remaining lever is the bundler, which DESIGN.md fixes as ncc: an ESM tree-shaken build of the SDK.'
     },
     {
       figure: '1. Bundle size (dist/index.js)',
@@ -89,7 +90,12 @@ function rows(r: Results): Row[] {
       figure: '2. Detection latency at default settings (median over runbook + copy waits)',
       value: `${s(r.detection.medianLatencyMs, 2)} (max ${s(r.detection.maxLatencyMs)}, n = ${r.detection.samples.length})`,
       target: '≤ 3 s',
-      met: r.detection.medianLatencyMs <= 3000
+      met: r.detection.medianLatencyMs <= 3000,
+      why:
+        'The poll (5 s ± 20 %, first read at once) did not change between full runs; the waits sit on its grid. The runbook takes 10 s and the copies 12–24 s, ' +
+        'so whether the read at ~10 s (two jittered intervals, 8–12 s) lands just before or just after the end decides between ~0 s and ~5 s of latency: ' +
+        'one full run caught all three runbook ends on that read (0.04–1.71 s), another missed all three (4.1–4.9 s). With n = 15 on four fixed durations the median swings with that alignment; ' +
+        'over end instants spread uniformly (the simulated rows below) the median is 2.6 s.'
     },
     {
       figure: '2. Status requests per waited minute, per resource (median)',
@@ -108,10 +114,10 @@ function rows(r: Results): Row[] {
       met:
         callRatio <= 1.25 && r.calls.perPhase.every((ph) => ph.ratio === null || ph.ratio <= 1.25),
       why:
-        'Per phase (table below): the distribute phase spends calls the minimum model does not need for a freshly built AMI: a ' +
-        'DescribeImageAttribute before every ModifyImageAttribute (a new AMI or copy has no launch permissions to read; only `sharing-mode: exact` or an adopted AMI needs it), ' +
-        'a DescribeImages by the source-image tag in every copy region (only a reused/adopted source can already have copies), and one DescribeSnapshots. ' +
-        'Build adds DescribeAutomationStepExecutions (GetAutomationExecution already returns the steps) and setup one STS GetCallerIdentity.'
+        'Per phase (table below). Setup makes one STS GetCallerIdentity that the minimum model does without: it is kept because adopting an AMI (`ami-id`) must know whether the caller owns it, ' +
+        "and the account is needed before the build for the dry-run plan and the reuse path; only a fresh runbook or instance build could take it from the new AMI's OwnerId. " +
+        "Permission reads (DescribeImageAttribute, DescribeSnapshotAttribute) happen only for a reused or adopted AMI or `sharing-mode: exact`, DescribeSnapshots only when DescribeImages does not name a snapshot's KMS key, " +
+        'and DescribeAutomationStepExecutions only when the runbook fails or its step list is truncated.'
     },
     {
       figure: '4. 16-region copy wall time ÷ slowest single copy (median)',
@@ -145,9 +151,11 @@ function rows(r: Results): Row[] {
       target: '≤ 150 MB',
       met: p.peakRssMiB === undefined ? undefined : p.peakRssMiB * 1.048576 <= 150,
       why:
-        `About ${Math.round(r.fullRunPeakRssMiB)} MiB of it is what any run of this bundle peaks at (the standard pipeline, figure 8; the bundle exits on a config error at ~150 MiB): parsing and compiling the 5 MB CommonJS bundle, the SDK clients and undici. ` +
-        `The remaining ~${Math.round((p.peakRssMiB ?? 0) - r.fullRunPeakRssMiB)} MiB is the ${p.versions.toLocaleString('en-US')} versions held at once (DescribeImages pages parsed by the SDK, candidates, decisions, the report). ` +
-        'Levers: a tree-shaken ESM bundle (see cold start) for the base, and streaming each listing page into slim candidates for the rest.'
+        `About ${Math.round(r.fullRunPeakRssMiB)} MiB of it is what any run of this bundle peaks at (the standard pipeline, figure 8; the bundle exits on a config error at ~140 MiB, and \`require('@aws-sdk/client-ec2')\` alone is 111 MB RSS): parsing and compiling the 5 MB CommonJS bundle, the SDK clients and undici. ` +
+        `The remaining ~${Math.round((p.peakRssMiB ?? 0) - r.fullRunPeakRssMiB)} MiB is not what the action holds: candidates are slim records (ID, name, date, state, owner, the family and keep tags, snapshot IDs and sizes) built page by page, and after a full GC the heap of a 10,000-version dry run is ~37 MB. ` +
+        'It is garbage V8 lets pile up between major collections while the process mostly waits (DescribeImages pages and their response buffers, ~22 MB of ArrayBuffers at once, and the report strings at the end). ' +
+        `Found and fixed while measuring: the summary/comment cut re-measured every shorter prefix of an over-long table (quadratic: a 10,000-row prune table blocked the process for a minute or more); this scenario went from 625 s to ${Math.round(p.wallMs / 1000)} s, but the peak did not drop. ` +
+        'In 10,000-version dry runs, smaller DescribeImages pages (200) or listing the regions one after another changed the peak by < 10 MiB. Levers left: a tree-shaken ESM bundle (see cold start) for the base.'
     },
     {
       figure: '6. Sharing with 1,000 accounts: ModifyImageAttribute calls per region (max)',
