@@ -32,6 +32,19 @@ export const REAL_TIME_TIMING: PipelineTiming = {
   copySlowdown: { 'eu-west-1': 1, 'eu-central-1': 1.25, 'ap-southeast-2': 1.5, 'us-west-2': 0.75 }
 }
 
+/**
+ * The same timing with the runbook and copy durations shifted by a random part of one 5 s poll
+ * interval, so the instants at which AWS finishes fall uniformly across the action's poll phase.
+ * Fixed durations land on the poll grid and make detection latency look either ~0 s or ~5 s.
+ */
+export function withRandomPhase(timing: PipelineTiming, random = Math.random): PipelineTiming {
+  return {
+    ...timing,
+    runCommandMs: timing.runCommandMs + Math.round(random() * 5_000),
+    copyBaseMs: timing.copyBaseMs + Math.round(random() * 5_000)
+  }
+}
+
 export const OLD_VERSIONS_PER_REGION = 5
 export const PRUNE_KEEP = 3
 

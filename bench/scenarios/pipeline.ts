@@ -11,6 +11,7 @@ import {
   OLD_VERSIONS_PER_REGION,
   PRUNE_KEEP,
   REAL_TIME_TIMING,
+  withRandomPhase,
   seedPipeline,
   standardInputs
 } from '../lib/pipeline-setup.js'
@@ -92,7 +93,7 @@ export function total(counts: Record<string, number>): number {
 export async function runPipelineOnce(): Promise<PipelineRun> {
   const emu = await startEmulator({ timeScale: 1 })
   try {
-    seedPipeline(emu, REAL_TIME_TIMING)
+    seedPipeline(emu, withRandomPhase(REAL_TIME_TIMING))
     const boundaries: Partial<Record<string, number>> = {}
     const run = await runActionProcess({
       emulator: emu,
