@@ -212,6 +212,20 @@ export function warningLines(r: RunResult): string {
     .join('\n')
 }
 
+/**
+ * A run without `action` names it: as the failure (exit 1), or, for a permission the action can
+ * do without (it degrades), as a warning or in the summary with exit 0.
+ */
+export function expectPermissionNamed(r: RunResult, action: string, degrades: boolean): void {
+  if (degrades) {
+    expect(r.code).toBe(0)
+    expect(warningLines(r) + r.summary).toContain(action)
+  } else {
+    expect(r.code).toBe(1)
+    expect(errorLines(r)).toContain(action)
+  }
+}
+
 /** The README's "IAM policy" section: heading of each feature → the actions of its JSON block. */
 export function readmePolicies(): Map<string, string[]> {
   const readme = readFileSync(resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8')

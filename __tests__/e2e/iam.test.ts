@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../../emulator/index.js'
 import {
+  expectPermissionNamed,
   BUILD,
   COPY_ACCOUNT,
   INSTANCE,
@@ -147,13 +148,7 @@ describe('README IAM policy, build account', () => {
         ? { 'sharing-mode': 'exact' }
         : {}
       const r = await runPipeline(emu, pipelineInputs('runbook', extra))
-      if (WARNING_ONLY.has(action)) {
-        expect(r.code).toBe(0)
-        expect(warningLines(r) + r.summary).toContain(action)
-      } else {
-        expect(r.code).toBe(1)
-        expect(errorLines(r)).toContain(action)
-      }
+      expectPermissionNamed(r, action, WARNING_ONLY.has(action))
     },
     90_000
   )
