@@ -3,6 +3,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2'
 import { describeError } from './aws/errors.js'
 import type { RunContext } from './context.js'
+import { sourceMember } from './fleet.js'
 import { checkEncryption } from './image/encryption.js'
 import { settleFindings, type Finding } from './image/findings.js'
 import {
@@ -105,19 +106,6 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
   const fleet: Fleet = { members: [source, ...copies] }
   if (fleet.members.some((m) => m.error)) throw new PartialFailure(failureReport(fleet), fleet)
   return fleet
-}
-
-function sourceMember(image: Image): FleetMember {
-  return {
-    accountId: image.ownerId,
-    region: image.region,
-    imageId: image.id,
-    name: image.name,
-    role: 'source',
-    state: 'available',
-    reused: image.reused,
-    snapshots: image.snapshots
-  }
 }
 
 /** share-public: block public access and the public-AMI quota, in every (account, region) that gets an AMI. */

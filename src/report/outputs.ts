@@ -1,4 +1,5 @@
 // The step outputs (INTERFACE.md "Outputs"), computed from what exists, even after a failure.
+import { sourceMember as imageAsMember } from '../fleet.js'
 import * as core from '@actions/core'
 import type { Config } from '../config.js'
 import type { FleetMember, LaunchPermissions, Result } from '../types.js'
@@ -82,16 +83,7 @@ function buildAccountMap<T>(result: Result, value: (m: FleetMember) => T): Recor
   const image = result.image
   if (image && !image.planned && !result.fleet) {
     // The build finished but distribution never reported: the source AMI still exists.
-    map[image.region] = value({
-      accountId: image.accountId,
-      region: image.region,
-      imageId: image.id,
-      name: image.name,
-      role: 'source',
-      state: 'available',
-      reused: image.reused,
-      snapshots: image.snapshots
-    })
+    map[image.region] = value(imageAsMember(image, image.accountId))
   }
   return map
 }

@@ -1,0 +1,16 @@
+// The fleet member that stands for the build-region AMI itself.
+import type { FleetMember, Image } from './types.js'
+
+/** The source AMI as a fleet member; `accountId` defaults to its owner. */
+export function sourceMember(image: Image, accountId = image.ownerId): FleetMember {
+  return {
+    accountId,
+    region: image.region,
+    imageId: image.id,
+    name: image.name,
+    role: 'source',
+    state: 'available',
+    reused: image.reused,
+    snapshots: image.snapshots
+  }
+}
