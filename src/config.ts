@@ -3,6 +3,7 @@
 import * as core from '@actions/core'
 import * as aws from './config/aws-ids.js'
 import { InputError } from './config/input-error.js'
+import { plannedInputProblems } from './config/planned.js'
 import {
   DURATION_HELP,
   parseBoolean,
@@ -204,6 +205,7 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
   // The raw name: with {{timestamp}} resolved, every run would start a new PR comment.
   const comment = readComment(family, rawName || undefined)
   const pollIntervalMs = readPollInterval()
+  problems.push(...plannedInputProblems(input))
 
   if (problems.length === 1) throw problems[0]
   if (problems.length > 1) {

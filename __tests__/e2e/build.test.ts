@@ -70,6 +70,7 @@ describe('instance-id', () => {
       const image = imagesIn(emu).find((i) => i.imageId === amiId)
       expect(image).toMatchObject({ name: 'web-instance-1', state: 'available', ownerId: BUILD })
       expect(result.outputs['ami-name']).toBe('web-instance-1')
+      expect(result.outputs.built).toBe('true')
       expect(result.outputs.region).toBe(REGION)
       expect(JSON.parse(result.outputs['ami-ids'])).toEqual({ [REGION]: amiId })
       expect(JSON.parse(result.outputs['snapshot-ids'])).toEqual({
@@ -140,6 +141,7 @@ describe('ami-id (adopt)', () => {
       expect(result.code).toBe(0)
       expect(result.outputs['ami-id']).toBe(amiId)
       expect(result.outputs['ami-name']).toBe('golden-2026-03')
+      expect(result.outputs.built).toBe('false')
       expect(callsTo(emu, 'CreateImage')).toHaveLength(0)
       expect(callsTo(emu, 'StartAutomationExecution')).toHaveLength(0)
       const image = imagesIn(emu).find((i) => i.imageId === amiId)!
@@ -196,6 +198,7 @@ describe('if-exists', () => {
       expect(errorMessages(result)).toEqual([])
       expect(result.code).toBe(0)
       expect(result.outputs['ami-id']).toBe(existing)
+      expect(result.outputs.built).toBe('false')
       expect(callsTo(emu, 'CreateImage')).toHaveLength(0)
       expect(imagesIn(emu).filter((i) => i.name === 'web-release')).toHaveLength(1)
     },

@@ -118,7 +118,24 @@ const VALUES: Record<string, { good: string[]; bad: string[] }> = {
   'dry-run': { good: ['true', 'false', 'True'], bad: ['maybe'] },
   'comment-on-pr': { good: ['true', 'false'], bad: ['sometimes'] },
   'comment-header': { good: ['web image'], bad: ['x -->', 'h'.repeat(200)] },
-  'github-token': { good: ['ghs_FAKEfake000token'], bad: [] }
+  'github-token': { good: ['ghs_FAKEfake000token'], bad: [] },
+  // Planned features: only their defaults are accepted in this version (src/config/planned.ts).
+  'prune-action': { good: ['deregister'], bad: ['disable', 'delete'] },
+  'prune-deregister-disabled-after': { good: [''], bad: ['30d'] },
+  'prune-unused-for': { good: [''], bad: ['30d'] },
+  'prune-require-recycle-bin': { good: ['false'], bad: ['true'] },
+  'test-command': { good: [''], bad: ['curl -fsS http://localhost/'] },
+  'test-launch': { good: ['false'], bad: ['true'] },
+  'test-instance-type': { good: [''], bad: ['t3.micro'] },
+  'test-subnet-id': { good: [''], bad: ['subnet-0123456789abcdef0'] },
+  'test-security-group-ids': { good: [''], bad: ['sg-0123456789abcdef0'] },
+  'test-instance-profile': { good: [''], bad: ['ssm-core'] },
+  'test-account-role': { good: [''], bad: ['arn:aws:iam::444455556666:role/consumer'] },
+  'test-regions': { good: [''], bad: ['all'] },
+  'test-timeout-minutes': { good: ['15'], bad: ['30'] },
+  'launch-templates': { good: [''], bad: ['web'] },
+  'launch-template-set-default': { good: ['true', 'false'], bad: [] },
+  rebuild: { good: ['always'], bad: ['if-changed'] }
 }
 
 const SOURCES = ['automation-document', 'instance-id', 'ami-id']

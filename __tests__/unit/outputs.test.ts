@@ -20,10 +20,47 @@ describe('computeOutputs', () => {
       'account-ami-ids': `{"${OTHER}":{"us-east-1":"ami-0fffffffffffffff1","eu-west-1":"ami-0fffffffffffffff2"}}`,
       'shared-with': `{"accounts":["999988887777","${OTHER}"],"organizations":[],"organizationalUnits":[],"public":false}`,
       'pruned-ami-ids':
-        '{"us-east-1":["ami-0000000000000old1","ami-0000000000000old2"],"eu-west-1":[]}'
+        '{"us-east-1":["ami-0000000000000old1","ami-0000000000000old2"],"eu-west-1":[]}',
+      built: 'true',
+      'test-result': 'none',
+      'launch-template-versions': '{}',
+      'disabled-ami-ids': '{}'
     })
     expect(core.setSecret).not.toHaveBeenCalled()
     expect(core.outputs['comment-url']).toBeUndefined()
+  })
+
+  it('says built=false for an adopted or reused AMI and for a dry run', () => {
+    for (const image of [
+      { source: 'existing', reused: false },
+      { source: 'automation', reused: true },
+      { source: 'automation', reused: false, planned: true }
+    ] as const) {
+      const result = success()
+      result.image = { ...result.image!, ...image }
+      expect([image, computeOutputs(config(), result).built]).toEqual([image, 'false'])
+    }
+  })
+
+  it('names the base AMI: SourceAmiId, else the one parameter holding an AMI ID', () => {
+    const withParameters = (parameters: Record<string, string[]>) =>
+      computeOutputs(
+        config({ source: { kind: 'automation', document: 'Custom', parameters } }),
+        success()
+      )['base-ami-id']
+    expect(
+      withParameters({
+        BaseImage: ['ami-0aaaaaaaaaaaaaaa1'],
+        SourceAmiId: ['ami-0bbbbbbbbbbbbbbb2']
+      })
+    ).toBe('ami-0bbbbbbbbbbbbbbb2')
+    expect(withParameters({ BaseImage: ['ami-0aaaaaaaaaaaaaaa1'], Count: ['2'] })).toBe(
+      'ami-0aaaaaaaaaaaaaaa1'
+    )
+    expect(withParameters({ A: ['ami-0aaaaaaaaaaaaaaa1'], B: ['ami-0bbbbbbbbbbbbbbb2'] })).toBe(
+      undefined
+    )
+    expect(withParameters({ Count: ['2'] })).toBeUndefined()
   })
 
   it('names the runbook execution of a build that failed before any image existed', () => {
@@ -75,7 +112,10 @@ describe('computeOutputs', () => {
       'snapshot-ids': '{}',
       'account-ami-ids': '{}',
       'shared-with': '{"accounts":[],"organizations":[],"organizationalUnits":[],"public":false}',
-      'pruned-ami-ids': '{}'
+      'pruned-ami-ids': '{}',
+      'test-result': 'none',
+      'launch-template-versions': '{}',
+      'disabled-ami-ids': '{}'
     })
   })
 

@@ -2,7 +2,7 @@
 import { sourceMember as imageAsMember } from '../fleet.js'
 import * as core from '@actions/core'
 import type { Config } from '../config.js'
-import type { FleetMember, LaunchPermissions, Result } from '../types.js'
+import type { FleetMember, Image, LaunchPermissions, Result } from '../types.js'
 
 export type Outputs = Record<string, string>
 
@@ -33,7 +33,13 @@ const OUTPUTS: [string, (config: Config, result: Result) => string | undefined][
   ],
   ['account-ami-ids', (_c, result) => JSON.stringify(copyAccountIds(result))],
   ['shared-with', (_c, result) => JSON.stringify(sharedWith(result))],
-  ['pruned-ami-ids', (_c, result) => JSON.stringify(prunedIds(result))]
+  ['pruned-ami-ids', (_c, result) => JSON.stringify(prunedIds(result))],
+  ['built', (_c, { image }) => (image ? String(wasBuilt(image)) : undefined)],
+  ['base-ami-id', (config) => baseAmiId(config)],
+  // Testing, roll-out and disabling are not in this version: the truthful values are "none".
+  ['test-result', () => 'none'],
+  ['launch-template-versions', () => '{}'],
+  ['disabled-ami-ids', () => '{}']
 ]
 
 export function computeOutputs(config: Config, result: Result): Outputs {
@@ -57,6 +63,24 @@ export function writeOutputs(config: Config, result: Result): void {
     }
   }
   if (failed.length > 0) throw new Error(`could not compute ${failed.join(', ')}`)
+}
+
+/** Built by this run: not adopted (ami-id, if-exists reuse) and not only planned (dry run). */
+function wasBuilt(image: Image): boolean {
+  return !image.planned && !image.reused && image.source !== 'existing'
+}
+
+const AMI_ID = /^ami-[0-9a-f]{8,17}$/
+
+/** The runbook parameter that names an AMI: SourceAmiId when it does, else the only one that does. */
+function baseAmiId(config: Config): string | undefined {
+  if (config.source.kind !== 'automation') return undefined
+  const named = Object.entries(config.source.parameters).filter(
+    ([, values]) => values.length === 1 && AMI_ID.test(values[0])
+  )
+  const preferred =
+    named.find(([name]) => name === 'SourceAmiId') ?? (named.length === 1 ? named[0] : undefined)
+  return preferred?.[1][0]
 }
 
 /** The build-region AMI in the build account. */
