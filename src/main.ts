@@ -92,7 +92,7 @@ function runIdentity(): string {
 }
 
 /** GitHub cancels with SIGINT, then SIGTERM 7.5 s later: both abort the run. */
-function onCancelSignal(): { signal: AbortSignal; dispose(): void } {
+export function onCancelSignal(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController()
   // Every concurrent wait (one per copy in flight, up to hundreds) listens on this one signal and
   // removes its listener when done: no leak, so Node's default limit of 10 would only warn falsely.

@@ -1,7 +1,7 @@
 // Job cancellation: GitHub sends SIGINT (then SIGTERM 7.5 s later). The runbook the run started
 // must be stopped within that window. Jest gives each test file its own `process` object whose
-// listeners the OS never calls, so the signal is delivered with process.emit: the same listeners
-// main.ts installs receive it the same way.
+// listeners the OS never calls, so the signal is delivered with process.emit to the listeners
+// main.ts's own onCancelSignal installs.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2'
 import {
@@ -18,6 +18,7 @@ import { awsError, makeContext } from './source-context.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { buildImage } = await import('../../src/source/build.js')
+const { onCancelSignal } = await import('../../src/main.js')
 
 const ssmMock = mockClient(SSMClient)
 const ec2Mock = mockClient(EC2Client)
@@ -39,15 +40,11 @@ function runbookContext() {
 
 let removeHandler: (() => void) | undefined
 
-/** What main.ts does: SIGINT/SIGTERM abort the run's signal. */
+/** main.ts's handler, its signal driving the test context's controller. */
 function onSignals(controller: AbortController): void {
-  const abort = (): void => controller.abort()
-  process.on('SIGINT', abort)
-  process.on('SIGTERM', abort)
-  removeHandler = () => {
-    process.off('SIGINT', abort)
-    process.off('SIGTERM', abort)
-  }
+  const cancel = onCancelSignal()
+  cancel.signal.addEventListener('abort', () => controller.abort())
+  removeHandler = () => cancel.dispose()
 }
 
 beforeEach(() => {
@@ -107,6 +104,20 @@ describe('cancellation during runbook polling', () => {
     // it did not sit out the 10 s poll interval
     expect(Date.now() - started).toBeLessThan(9_000)
     expect(ssmMock.commandCalls(GetAutomationExecutionCommand)).toHaveLength(1)
+    expect(core.warning).toHaveBeenCalledWith(
+      'Cancellation received: stopping what this run started.'
+    )
+  })
+
+  it('the handler is removed once the run is over', () => {
+    const count = () => [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]
+    const [int, term] = count()
+    const cancel = onCancelSignal()
+    expect(count()).toEqual([int + 1, term + 1])
+    cancel.dispose()
+    expect(count()).toEqual([int, term])
+    process.emit('SIGINT', 'SIGINT')
+    expect(cancel.signal.aborted).toBe(false)
   })
 
   it('SIGTERM works the same way', async () => {

@@ -261,32 +261,83 @@ function checkError(error: unknown): void {
   }
 }
 
-const invalid: Array<{ inputs: Record<string, string>; env: NodeJS.ProcessEnv }> = []
+const SEED = Number(process.env.FUZZ_SEED ?? 20260601)
+
+/** readConfig's verdict on one set: its Config, or the InputError it threw (anything else escapes). */
+function verdict(
+  inputs: Record<string, string>,
+  env: NodeJS.ProcessEnv
+): Config | InstanceType<typeof InputError> {
+  core.setInputs(inputs)
+  core.getInput.mockClear()
+  try {
+    return readConfig({ now: NOW, env })
+  } catch (error) {
+    checkError(error)
+    return error as InstanceType<typeof InputError>
+  }
+}
+
+/** The first RUN_SAMPLE generated sets that readConfig refuses, made here for the run() test alone. */
+function invalidSample(): Array<{ inputs: Record<string, string>; env: NodeJS.ProcessEnv }> {
+  const sample = []
+  for (const set of fc.sample(inputSet, { numRuns: RUNS, seed: SEED })) {
+    if (verdict(set.inputs, set.env) instanceof InputError) sample.push(set)
+    if (sample.length === RUN_SAMPLE) break
+  }
+  return sample
+}
 
 describe('fuzzed inputs', () => {
   it(`${RUNS} input sets: a valid Config or an InputError naming a real input`, () => {
     let valid = 0
+    let refused = 0
     fc.assert(
       fc.property(inputSet, ({ inputs, env }) => {
-        core.setInputs(inputs)
-        core.getInput.mockClear()
-        let config: Config | undefined
-        try {
-          config = readConfig({ now: NOW, env })
-        } catch (error) {
-          checkError(error)
-          if (invalid.length < RUN_SAMPLE) invalid.push({ inputs, env })
-          return
-        }
+        const config = verdict(inputs, env)
+        if (config instanceof InputError) return void refused++
         valid++
         checkConfig(config, inputs)
       }),
-      { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? 20260601) }
+      { numRuns: RUNS, seed: SEED }
     )
     // The generator must exercise both outcomes in earnest.
     expect(valid).toBeGreaterThan(RUNS / 10)
-    expect(invalid.length).toBe(RUN_SAMPLE)
+    expect(refused).toBeGreaterThan(RUNS / 10)
   }, 60_000)
+
+  it('every good value of every input is accepted in a coherent set', () => {
+    /** What an input only works with, as a careful user would add it. */
+    const needs: Record<string, Record<string, string>> = {
+      'no-reboot': { 'instance-id': VALUES['instance-id'].good[0] },
+      ...Object.fromEntries(
+        ['prune-older-than', 'prune-skip-in-use', 'prune-dry-run'].map((name) => [
+          name,
+          { 'prune-keep': '5' }
+        ])
+      )
+    }
+    const refused: string[] = []
+    for (const [name, { good }] of Object.entries(VALUES)) {
+      for (const value of good) {
+        const source =
+          [name, ...Object.keys(needs[name] ?? {})].find((n) => SOURCES.includes(n)) ??
+          'automation-document'
+        const inputs: Record<string, string> = {
+          [source]: VALUES[source].good[0],
+          ...needs[name],
+          [name]: value
+        }
+        if (source === 'instance-id') inputs['ami-name'] ??= 'web {{timestamp}}'
+        cohere(inputs, source)
+        inputs[name] = value
+        const config = verdict(inputs, { AWS_REGION: 'us-east-1' })
+        if (config instanceof InputError) refused.push(`${name}=${value}: ${config.message}`)
+        else checkConfig(config, inputs)
+      }
+    }
+    expect(refused).toEqual([])
+  })
 })
 
 describe('run() with invalid inputs', () => {
@@ -307,6 +358,7 @@ describe('run() with invalid inputs', () => {
 
   it(`${RUN_SAMPLE} invalid sets: no AWS call, setFailed names the input, no stack trace`, async () => {
     const { run } = await import('../../src/main.js')
+    const invalid = invalidSample()
     expect(invalid).toHaveLength(RUN_SAMPLE)
     for (const { inputs, env } of invalid) {
       core.reset()
