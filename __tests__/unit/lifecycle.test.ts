@@ -189,7 +189,7 @@ describe('SSM parameter (aws:ec2:image)', () => {
     expect(result.ssmParameter).toBeUndefined()
     expect(h.ctx.warnings).toEqual([
       expect.stringMatching(
-        /SSM parameter \/golden\/latest in us-east-2: PutParameter was accepted, but after 15.5s it still holds ami-old, not ami-1: SSM validates aws:ec2:image values asynchronously/
+        /SSM parameter \/golden\/latest in us-east-2: PutParameter was accepted, but after 12.7s it still holds ami-old, not ami-1: SSM validates aws:ec2:image values asynchronously/
       )
     ])
   })

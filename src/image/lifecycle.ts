@@ -35,8 +35,11 @@ export function checkDeprecation(ctx: RunContext, image: Image): Finding[] {
   ]
 }
 
-/** How long to wait for SSM's asynchronous aws:ec2:image validation before warning. */
-const PARAMETER_CHECKS_MS = [500, 1000, 2000, 4000, 8000]
+/**
+ * Waits between read-backs of an aws:ec2:image parameter: short first (SSM usually validates
+ * within a second or two), doubling to ~12.7 s in all before warning.
+ */
+const PARAMETER_CHECKS_MS = [100, 200, 400, 800, 1600, 3200, 6400]
 
 export interface LifecycleTarget {
   imageId: string
