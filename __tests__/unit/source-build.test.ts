@@ -230,7 +230,7 @@ describe('if-exists', () => {
       'CreateImageCommand'
     ])
     expect(t.ctx.warnings).toEqual([
-      `Snapshot snap-locked of replaced ${OLD} was not deleted: missing-permissions`
+      `Snapshot snap-locked of replaced ${OLD} was not deleted: missing-permissions (the role may not call ec2:DeleteSnapshot)`
     ])
     expect(t.logs).toContainEqual(
       `info: Kept snapshot snap-shared of replaced ${OLD}: another AMI still uses it`
