@@ -172,8 +172,14 @@ describe('copies that would land on the default EBS key (point 3)', () => {
 
 describe('copy concurrency per (account, region) (point 4)', () => {
   it('waits out ResourceLimitExceeded from another copy in flight and copies within timeout-minutes', async () => {
-    emu.configure({ 'ec2.maxConcurrentSnapshotCopies': 1 })
-    // "Another run" holds the only snapshot-copy slot of BUILD in eu-west-1 for 8 simulated minutes.
+    // One slot, and copies of 100 simulated minutes (6 s real): longer than the action takes to
+    // start, shorter than its first wait before retrying.
+    emu.configure({
+      'ec2.maxConcurrentSnapshotCopies': 1,
+      'ec2.copyBaseMs': 6_000_000,
+      'ec2.copyMsPerGiB': 0
+    })
+    // "Another run" holds the only snapshot-copy slot of BUILD in eu-west-1.
     const keys = credentialsEnv(BUILD)
     const ec2 = new EC2Client({
       region: COPY_REGION,
