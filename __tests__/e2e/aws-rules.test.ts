@@ -130,6 +130,23 @@ describe('copies that would land on the default EBS key (point 3)', () => {
     expect(mutations()).toEqual([])
   }, 60_000)
 
+  it('in a dry run the same is a plan problem, and nothing changes', async () => {
+    seedEncryptedAmi()
+    const r = await runPipeline(
+      emu,
+      adopt(ENCRYPTED_AMI, {
+        'share-accounts': SHARE,
+        'copy-regions': COPY_REGION,
+        'dry-run': 'true'
+      })
+    )
+    expect(r.code).toBe(1)
+    expect(r.summary).toMatch(
+      /the copy in eu-west-1 \(account 111122223333\) would be encrypted with the default EBS key/
+    )
+    expect(mutations()).toEqual([])
+  }, 60_000)
+
   it('an unencrypted source into a region with EBS encryption by default on: refused too', async () => {
     emu.seed({
       ec2: { ebsDefaults: [{ accountId: BUILD, region: COPY_REGION, encryptionByDefault: true }] }
