@@ -23,7 +23,7 @@ import {
   throttlingError,
   unknownAccessKeyError
 } from './protocols/errors.js'
-import { isAllowed, deniedResource } from './iam.js'
+import { isAllowed, deniedResource, missingCompanion } from './iam.js'
 import { bucketKey, bucketSizeFor } from './throttle.js'
 import type { FaultRule } from './faults.js'
 import { handleGithub, githubAction } from './github.js'
@@ -193,6 +193,31 @@ async function handleAws(
         'CreateTags',
         deniedResource(service, caller.region, caller.accountId)
       )
+    }
+    // Calls AWS authorises against further permissions of the caller (emulator/iam.ts).
+    const companion = missingCompanion(
+      control.settings.iam,
+      caller.accountId,
+      service,
+      action,
+      params
+    )
+    if (companion) {
+      const [companionService, companionAction] = companion.split(':')
+      const denied = accessDeniedError(
+        companionService,
+        principalOf(control.sim, caller).arn,
+        companionAction,
+        deniedResource(companionService, caller.region, caller.accountId)
+      )
+      // The caller sees the error of the service it called.
+      throw service === 'ec2'
+        ? new AwsError(
+            'UnauthorizedOperation',
+            `You are not authorized to perform this operation. ${denied.message.replace(/^You are not authorized to perform this operation\. /, '')}`,
+            403
+          )
+        : denied
     }
     if (control.settings.throttling !== false) {
       const size = bucketSizeFor(service, action, params, control.settings.throttleBuckets)

@@ -49,7 +49,7 @@ export class AwsError extends Error {
  * Throw AwsError for an AWS error.
  */
 export interface ServiceModule {
-  name: 'ec2' | 'ssm' | 'sts' | 'kms'
+  name: 'ec2' | 'ssm' | 'sts' | 'kms' | 'servicequotas'
   protocol: 'ec2-query' | 'query' | 'json'
   handle(req: AwsRequest, sim: Sim): unknown | Promise<unknown>
   /** Whether an action changes state (for dry-run proofs and the mutating-call count). */

@@ -5,7 +5,7 @@ import { describeError } from './aws/errors.js'
 import type { RunContext } from './context.js'
 import { sourceMember } from './fleet.js'
 import { checkEncryption } from './image/encryption.js'
-import { settleFindings, type Finding } from './image/findings.js'
+import { error, settleFindings, type Finding } from './image/findings.js'
 import {
   checkTargets,
   copyTargets,
@@ -15,7 +15,7 @@ import {
   type CopyTarget
 } from './image/copy.js'
 import { planDistribution } from './image/dry-run.js'
-import { applyLifecycle } from './image/lifecycle.js'
+import { applyLifecycle, checkDeprecation } from './image/lifecycle.js'
 import { mapLimit } from './image/semaphore.js'
 import {
   checkPublicSharing,
@@ -33,11 +33,16 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
   const targets = copyTargets(config, image)
 
   const [encryption, publicAccess, checks] = await Promise.all([
-    checkEncryption(ctx, image),
+    checkEncryption(ctx, image, targets),
     publicSharingChecks(ctx, image, targets),
     checkTargets(ctx, image, targets)
   ])
-  settleFindings(ctx, [...encryption, ...publicAccess, ...nameConflicts(ctx, image, checks)])
+  settleFindings(ctx, [
+    ...encryption,
+    ...publicAccess,
+    ...checkDeprecation(ctx, image),
+    ...nameConflicts(ctx, image, checks)
+  ])
 
   const source = sourceMember(image)
   const ec2 = ctx.clients.ec2(image.region)
@@ -71,7 +76,8 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
           imageId: member.imageId!,
           region: member.region,
           snapshotIds,
-          createdThisRun: !member.reused
+          createdThisRun: !member.reused,
+          account: config.copy.accounts.find((a) => a.accountId === member.accountId)
         },
         spec
       )
@@ -127,12 +133,18 @@ async function publicSharingChecks(
         ctx.clients.ec2(p.region, p.account),
         p.region,
         p.accountId,
-        p.imageId
+        p.imageId,
+        ctx.clients.serviceQuotas(p.region, p.account)
       )
     } catch (e) {
       // An unreachable copy account is reported by the copy lookup; do not report it twice.
-      if (p.account) return []
-      throw e
+      if (p.account && /AssumeRole/.test(describeError(e))) return []
+      // A denied read is reported, never taken as "not blocked".
+      return [
+        error(
+          `share-public: could not check block public access and public AMIs in ${p.region} (account ${p.accountId}): ${describeError(e)}`
+        )
+      ]
     }
   })
   return results.flat()

@@ -13,7 +13,8 @@ import {
   readmePolicies,
   REGION,
   runPipeline,
-  seedWorld
+  seedWorld,
+  warningLines
 } from './faults-world.js'
 
 const policies = readmePolicies()
@@ -29,8 +30,21 @@ const buildPolicy = policyFor(
   'Lifecycle'
 )
 const targetPolicy = policyFor(policies, 'Cross-account copy (`copy-accounts`): the role')
+/** What DescribeImageReferences reads with the role's own permissions (see iam.test.ts). */
+const IN_USE_COMPANIONS = new Set(
+  policyFor(policies, 'Prune').filter(
+    (a) => !['ec2:DescribeImageReferences', 'ec2:DeregisterImage', 'ec2:DeleteSnapshot'].includes(a)
+  )
+)
 /** Survived on purpose with a warning (see iam.test.ts). */
-const WARNING_ONLY = new Set(['ec2:DeleteSnapshot', 'ec2:DescribeImageReferences'])
+const WARNING_ONLY = new Set([
+  'ec2:DeleteSnapshot',
+  'ec2:DescribeImageReferences',
+  'ec2:GetEbsEncryptionByDefault',
+  ...IN_USE_COMPANIONS
+])
+/** Read only when a shared copy would be encrypted without a copy key (see iam.test.ts). */
+const DEFAULT_KEY_ONLY = new Set(['ec2:GetEbsDefaultKmsKeyId'])
 /** A copy made by this run has no permissions to read in `sharing-mode: add`; exact mode reads them. */
 const EXACT_MODE_ONLY = new Set(['ec2:DescribeImageAttribute', 'ec2:DescribeSnapshotAttribute'])
 
@@ -71,9 +85,12 @@ describe('README IAM policy, the role in a copy account', () => {
         .filter((c) => c.accountId === COPY_ACCOUNT)
         .map((c) => `${c.service}:${c.action}`)
     )
-    const implied = new Set(['ec2:CreateTags', 'ec2:DeleteSnapshot'])
+    const implied = new Set(['ec2:CreateTags', 'ec2:DeleteSnapshot', ...IN_USE_COMPANIONS])
     expect(
-      targetPolicy.filter((a) => !used.has(a) && !implied.has(a) && !EXACT_MODE_ONLY.has(a))
+      targetPolicy.filter(
+        (a) =>
+          !used.has(a) && !implied.has(a) && !EXACT_MODE_ONLY.has(a) && !DEFAULT_KEY_ONLY.has(a)
+      )
     ).toEqual([])
   }, 60_000)
 
@@ -91,7 +108,7 @@ describe('README IAM policy, the role in a copy account', () => {
     for (const action of EXACT_MODE_ONLY) expect(used).toContain(action)
   }, 60_000)
 
-  it.each(targetPolicy)(
+  it.each(targetPolicy.filter((a) => !DEFAULT_KEY_ONLY.has(a)))(
     'without %s the run reports that permission',
     async (action) => {
       emu.configure({
@@ -102,7 +119,56 @@ describe('README IAM policy, the role in a copy account', () => {
         : {}
       const r = await runPipeline(emu, pipelineInputs('instance', extra))
       expectPermissionNamed(r, action, WARNING_ONLY.has(action))
+      if (IN_USE_COMPANIONS.has(action))
+        expect(warningLines(r)).toContain(`not authorized to perform: ${action}`)
     },
     60_000
   )
+})
+
+describe('README IAM policy, the role in a copy account, sharing publicly', () => {
+  const publicPolicy = [...targetPolicy, ...policyFor(policies, 'Public copies in copy accounts')]
+  const publicBuild = [...buildPolicy, ...policyFor(policies, 'Share publicly')]
+  const inputs = pipelineInputs('instance', {
+    'share-accounts': '',
+    'share-snapshots': 'false',
+    'share-public': 'true',
+    'copy-regions': ''
+  })
+  beforeEach(() => {
+    emu.seed({
+      ec2: {
+        blockPublicAccess: [
+          { accountId: BUILD, region: REGION, state: 'unblocked' },
+          { accountId: COPY_ACCOUNT, region: REGION, state: 'unblocked' }
+        ]
+      }
+    })
+  })
+
+  it('passes with the README policies and checks block public access in the copy account', async () => {
+    emu.configure({ iam: { [BUILD]: publicBuild, [COPY_ACCOUNT]: publicPolicy } })
+    const r = await runPipeline(emu, inputs)
+    expect(errorLines(r)).toBe('')
+    expect(r.code).toBe(0)
+    expect(
+      emu
+        .calls()
+        .some((c) => c.accountId === COPY_ACCOUNT && c.action === 'GetImageBlockPublicAccessState')
+    ).toBe(true)
+  }, 60_000)
+
+  it('without ec2:GetImageBlockPublicAccessState in the copy account: fails naming it, nothing shared', async () => {
+    emu.configure({
+      iam: {
+        [BUILD]: publicBuild,
+        [COPY_ACCOUNT]: publicPolicy.filter((a) => a !== 'ec2:GetImageBlockPublicAccessState')
+      }
+    })
+    const r = await runPipeline(emu, inputs)
+    expectPermissionNamed(r, 'ec2:GetImageBlockPublicAccessState', false)
+    expect(
+      emu.calls().filter((c) => c.action === 'ModifyImageAttribute' && c.status < 400)
+    ).toEqual([])
+  }, 60_000)
 })

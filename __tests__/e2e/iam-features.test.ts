@@ -40,13 +40,40 @@ const FEATURES: Record<string, Feature> = {
     headings: ['Every run', 'Adopt'],
     inputs: { 'ami-id': BASE_AMI, family: 'web' }
   },
-  'share publicly': {
+  'share publicly, beyond the default public-AMI quota': {
     headings: ['Every run', 'Share publicly'],
+    // Five public AMIs already, and a raised "Public AMIs" quota: the quota is read (and honoured).
     seed: (emu) =>
       emu.seed({
-        ec2: { blockPublicAccess: [{ accountId: BUILD, region: REGION, state: 'unblocked' }] }
+        ec2: {
+          blockPublicAccess: [{ accountId: BUILD, region: REGION, state: 'unblocked' }],
+          images: [1, 2, 3, 4, 5].map((n) => ({
+            accountId: BUILD,
+            region: REGION,
+            name: `published-${n}`,
+            public: true
+          }))
+        },
+        servicequotas: {
+          quotas: [{ accountId: BUILD, region: REGION, quotaCode: 'L-0E3CBAB9', value: 10 }]
+        }
       }),
-    inputs: { 'ami-id': BASE_AMI, 'share-public': 'true' }
+    inputs: { 'ami-id': BASE_AMI, 'share-public': 'true' },
+    // Unread, the quota is a warning and AWS decides (here: the raised quota lets it through).
+    warningOnly: ['servicequotas:GetServiceQuota']
+  },
+  'replace a same-name AMI': {
+    headings: ['Every run', 'Build from an instance', 'Replace a same-name AMI'],
+    seed: (emu) =>
+      emu.seed({ ec2: { images: [{ accountId: BUILD, region: REGION, name: 'web-fixed' }] } }),
+    inputs: {
+      'instance-id': INSTANCE,
+      'ami-name': 'web-fixed',
+      'if-exists': 'replace',
+      family: 'web'
+    },
+    // Without it the replaced AMI goes and its snapshots stay, with a warning.
+    warningOnly: ['ec2:DeleteSnapshot']
   },
   'share an AMI encrypted with a customer managed key': {
     headings: ['Every run', 'Share (', 'Encrypted source images'],

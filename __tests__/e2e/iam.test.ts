@@ -8,6 +8,7 @@ import {
   expectPermissionNamed,
   BUILD,
   COPY_ACCOUNT,
+  COPY_REGION,
   INSTANCE,
   errorLines,
   pipelineInputs,
@@ -20,6 +21,7 @@ import {
 } from './faults-world.js'
 
 const policies = readmePolicies()
+const DEFAULT_CMK = '5555eeee-12ab-34cd-56ef-1234567890ab'
 const BUILD_FEATURES = [
   'Every run',
   'Build with a runbook',
@@ -34,11 +36,28 @@ const buildPolicy = policyFor(policies, ...BUILD_FEATURES)
 const targetPolicy = policyFor(policies, 'Cross-account copy (`copy-accounts`): the role')
 
 /**
- * Actions whose absence the action survives on purpose, with a warning naming them: without
- * ec2:DeleteSnapshot pruned AMIs' snapshots stay; without ec2:DescribeImageReferences nothing is
- * pruned (in-use cannot be ruled out).
+ * What DescribeImageReferences reads with the caller's own permissions (the Prune block's second
+ * statement): the emulator denies the call naming the first one missing, as AWS checks them.
  */
-const WARNING_ONLY = new Set(['ec2:DeleteSnapshot', 'ec2:DescribeImageReferences'])
+const IN_USE_COMPANIONS = new Set(
+  policyFor(policies, 'Prune').filter(
+    (a) => !['ec2:DescribeImageReferences', 'ec2:DeregisterImage', 'ec2:DeleteSnapshot'].includes(a)
+  )
+)
+/**
+ * Actions whose absence the action survives on purpose, with a warning naming them: without
+ * ec2:DeleteSnapshot pruned AMIs' snapshots stay; without ec2:DescribeImageReferences or one of
+ * the permissions it reads with, nothing is pruned (in-use cannot be ruled out); without
+ * ec2:GetEbsEncryptionByDefault the default-key check cannot run; without ssm:GetParameter the
+ * parameter cannot be read back, so it is not reported as set.
+ */
+const WARNING_ONLY = new Set([
+  'ec2:DeleteSnapshot',
+  'ec2:DescribeImageReferences',
+  'ec2:GetEbsEncryptionByDefault',
+  'ssm:GetParameter',
+  ...IN_USE_COMPANIONS
+])
 /** Used only when the job is cancelled: proven in iam-features.test.ts. */
 const CANCEL_ONLY = new Set(['ssm:StopAutomationExecution'])
 /**
@@ -54,11 +73,17 @@ const RUNBOOK_FAILURE_ONLY = new Set(['ssm:DescribeAutomationStepExecutions'])
  * emulator always names it, so no run here reaches the call (kept in the README for AWS).
  */
 const KEY_LOOKUP_ONLY = new Set(['ec2:DescribeSnapshots'])
+/**
+ * Called only when a shared copy would be encrypted without a copy key (encrypted source, or EBS
+ * encryption by default on there): proven below with encryption by default on.
+ */
+const DEFAULT_KEY_ONLY = new Set(['ec2:GetEbsDefaultKmsKeyId'])
 const notOnThisRun = (a: string): boolean =>
   CANCEL_ONLY.has(a) ||
   EXACT_MODE_ONLY.has(a) ||
   RUNBOOK_FAILURE_ONLY.has(a) ||
-  KEY_LOOKUP_ONLY.has(a)
+  KEY_LOOKUP_ONLY.has(a) ||
+  DEFAULT_KEY_ONLY.has(a)
 
 let emu: Emulator
 beforeAll(async () => {
@@ -113,12 +138,18 @@ describe('README IAM policy, build account', () => {
         .filter((c) => c.accountId === BUILD)
         .map((c) => `${c.service}:${c.action}`)
     )
-    // Tag-on-create and per-snapshot deletes are authorised without a call of their own.
-    const implied = new Set(['ec2:CreateTags', 'ec2:DeleteSnapshot'])
+    // Tag-on-create, per-snapshot deletes and what DescribeImageReferences reads are authorised
+    // without a call of their own.
+    const implied = new Set(['ec2:CreateTags', 'ec2:DeleteSnapshot', ...IN_USE_COMPANIONS])
     expect(buildPolicy.filter((a) => !used.has(a) && !implied.has(a) && !notOnThisRun(a))).toEqual(
       []
     )
-    for (const action of [...EXACT_MODE_ONLY, ...RUNBOOK_FAILURE_ONLY, ...KEY_LOOKUP_ONLY]) {
+    for (const action of [
+      ...EXACT_MODE_ONLY,
+      ...RUNBOOK_FAILURE_ONLY,
+      ...KEY_LOOKUP_ONLY,
+      ...DEFAULT_KEY_ONLY
+    ]) {
       expect(used).not.toContain(action)
     }
   }, 90_000)
@@ -135,7 +166,11 @@ describe('README IAM policy, build account', () => {
 
   it.each(
     buildPolicy.filter(
-      (a) => !CANCEL_ONLY.has(a) && !RUNBOOK_FAILURE_ONLY.has(a) && !KEY_LOOKUP_ONLY.has(a)
+      (a) =>
+        !CANCEL_ONLY.has(a) &&
+        !RUNBOOK_FAILURE_ONLY.has(a) &&
+        !KEY_LOOKUP_ONLY.has(a) &&
+        !DEFAULT_KEY_ONLY.has(a)
     )
   )(
     'without %s the run reports that permission',
@@ -149,9 +184,56 @@ describe('README IAM policy, build account', () => {
         : {}
       const r = await runPipeline(emu, pipelineInputs('runbook', extra))
       expectPermissionNamed(r, action, WARNING_ONLY.has(action))
+      // AWS's own denial names the companion permission, not only our hint.
+      if (IN_USE_COMPANIONS.has(action))
+        expect(warningLines(r)).toContain(`not authorized to perform: ${action}`)
     },
     90_000
   )
+})
+
+describe('README IAM policy, EBS encryption by default in a copy region', () => {
+  /** The copy region encrypts new copies by default, with a customer managed default key. */
+  function seedEncryptionByDefault(): void {
+    seedFullWorld()
+    emu.seed({
+      kms: { keys: [{ accountId: BUILD, region: COPY_REGION, keyId: DEFAULT_CMK }] },
+      ec2: {
+        ebsDefaults: [
+          {
+            accountId: BUILD,
+            region: COPY_REGION,
+            encryptionByDefault: true,
+            kmsKeyId: `arn:aws:kms:${COPY_REGION}:${BUILD}:key/${DEFAULT_CMK}`
+          }
+        ]
+      }
+    })
+  }
+  const policy = [...buildPolicy, 'kms:DescribeKey']
+
+  it('reads the default key with ec2:GetEbsDefaultKmsKeyId and passes', async () => {
+    seedEncryptionByDefault()
+    emu.configure({ iam: { [BUILD]: policy, [COPY_ACCOUNT]: targetPolicy } })
+    const r = await runPipeline(emu, pipelineInputs('runbook'))
+    expect(errorLines(r)).toBe('')
+    expect(r.code).toBe(0)
+    expect(
+      emu.calls().some((c) => c.action === 'GetEbsDefaultKmsKeyId' && c.region === COPY_REGION)
+    ).toBe(true)
+  }, 90_000)
+
+  it('without ec2:GetEbsDefaultKmsKeyId: a warning naming it', async () => {
+    seedEncryptionByDefault()
+    emu.configure({
+      iam: {
+        [BUILD]: policy.filter((a) => a !== 'ec2:GetEbsDefaultKmsKeyId'),
+        [COPY_ACCOUNT]: targetPolicy
+      }
+    })
+    const r = await runPipeline(emu, pipelineInputs('runbook'))
+    expectPermissionNamed(r, 'ec2:GetEbsDefaultKmsKeyId', true)
+  }, 90_000)
 })
 
 describe('README IAM policy, a failed runbook', () => {

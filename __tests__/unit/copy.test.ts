@@ -22,7 +22,8 @@ jest.unstable_mockModule('../../src/image/wait.js', () => ({
 const { copyToTargets, copyClientToken, SNAPSHOT_COPIES_PER_REGION } =
   await import('../../src/image/copy.js')
 const { Semaphore, mapLimit } = await import('../../src/image/semaphore.js')
-const { availableImage, makeHarness, makeImage, where } = await import('./distribute-context.js')
+const { availableImage, awsError, makeHarness, makeImage, where } =
+  await import('./distribute-context.js')
 
 const ec2Mock = mockClient(EC2Client)
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -31,10 +32,13 @@ function snapshots(n: number): SnapshotInfo[] {
   return Array.from({ length: n }, (_, i) => ({ id: `snap-${i}`, sizeGiB: 8, encrypted: false }))
 }
 
-/** `n` copy targets in `region`, one per (fake) copy account. */
-function checks(region: string, n: number) {
+/**
+ * `n` copy targets in `region`. AWS's limit is per destination region per account, so the
+ * concurrency cases put them all in one account (`distinct`: one account each).
+ */
+function checks(region: string, n: number, distinct = false) {
   return Array.from({ length: n }, (_, i) => {
-    const accountId = String(200000000000 + i)
+    const accountId = String(200000000000 + (distinct ? i : 0))
     return {
       target: {
         region,
@@ -93,6 +97,21 @@ describe('copy concurrency', () => {
     expect(ec2Mock.commandCalls(CopyImageCommand)).toHaveLength(34)
   })
 
+  it('keys the limit by (account, region): copies into different accounts do not wait for each other', async () => {
+    const { ctx } = makeHarness()
+    const all = copyToTargets(
+      ctx,
+      makeImage({ snapshots: snapshots(10) }),
+      checks('us-east-1', 4, true),
+      async () => {}
+    )
+    await flush()
+    // 4 × 10 snapshots in one region, but each account has its own 20: all start at once.
+    expect(ec2Mock.commandCalls(CopyImageCommand)).toHaveLength(4)
+    for (const w of waiting.splice(0)) w.finish(availableImage(w.id, 10))
+    expect((await all).map((m) => m.state)).toEqual(Array(4).fill('available'))
+  })
+
   it('an AMI with more snapshots than the limit still copies, one at a time', async () => {
     const { ctx } = makeHarness()
     const all = copyToTargets(
@@ -144,6 +163,51 @@ describe('copy concurrency', () => {
       imageId: 'ami-copy1',
       error: 'denied'
     })
+  })
+})
+
+describe('ResourceLimitExceeded from CopyImage', () => {
+  const limit = () =>
+    awsError('ResourceLimitExceeded', 'You have reached the limit of 20 concurrent snapshot copies')
+
+  it('waits and retries the same request (same ClientToken) instead of failing the copy', async () => {
+    const { ctx, logs } = makeHarness()
+    let n = 0
+    ec2Mock.on(CopyImageCommand).callsFake(() => {
+      if (++n <= 2) throw limit()
+      return { ImageId: 'ami-copy1' }
+    })
+    const all = copyToTargets(ctx, makeImage(), checks('us-east-1', 1), async () => {})
+    for (let i = 0; i < 10 && waiting.length === 0; i++) await flush()
+    waiting.shift()!.finish(availableImage('ami-copy1', 1))
+    const [member] = await all
+    expect(member).toMatchObject({ state: 'available', imageId: 'ami-copy1' })
+    const tokens = ec2Mock.commandCalls(CopyImageCommand).map((c) => c.args[0].input.ClientToken)
+    expect(tokens).toHaveLength(3)
+    expect(new Set(tokens).size).toBe(1)
+    expect(logs.join('\n')).toMatch(/concurrent copy limit there is reached.*retrying in 15s/)
+  })
+
+  it('gives up when timeout-minutes runs out, naming the limit', async () => {
+    const { ctx } = makeHarness({ timeoutMinutes: 1 })
+    ec2Mock.on(CopyImageCommand).rejects(limit())
+    const [member] = await copyToTargets(ctx, makeImage(), checks('us-east-1', 1), async () => {})
+    expect(member.state).toBe('failed')
+    expect(member.error).toMatch(
+      /kept answering ResourceLimitExceeded until timeout-minutes \(1\) ran out.*20 concurrent snapshot copies/s
+    )
+    expect(ec2Mock.commandCalls(CopyImageCommand).length).toBeGreaterThan(1)
+  })
+
+  it('fails other CopyImage errors at once', async () => {
+    const { ctx } = makeHarness()
+    ec2Mock.on(CopyImageCommand).rejects(awsError('InvalidRequest', 'no storage access'))
+    const [member] = await copyToTargets(ctx, makeImage(), checks('us-east-1', 1), async () => {})
+    expect(member).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('InvalidRequest')
+    })
+    expect(ec2Mock.commandCalls(CopyImageCommand)).toHaveLength(1)
   })
 })
 

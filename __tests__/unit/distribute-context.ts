@@ -3,7 +3,13 @@
 // aws-sdk-client-mock mocks the classes; `where(call)` reads the label of the client that sent it.
 import { EC2Client, type Image as AwsImage } from '@aws-sdk/client-ec2'
 import { KMSClient } from '@aws-sdk/client-kms'
-import { SSMClient } from '@aws-sdk/client-ssm'
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas'
+import {
+  GetParameterCommand,
+  PutParameterCommand,
+  SSMClient,
+  SSMServiceException
+} from '@aws-sdk/client-ssm'
 import { STSClient } from '@aws-sdk/client-sts'
 import type { Clients } from '../../src/aws/clients.js'
 import type { Config, CopyAccount } from '../../src/config.js'
@@ -53,7 +59,16 @@ export function makeHarness(overrides: Partial<Config> = {}): Harness {
         () => new EC2Client({ region, credentials })
       ),
     ssm: (region) => memo(`ssm ${ACCOUNT}/${region}`, () => new SSMClient({ region, credentials })),
-    kms: (region) => memo(`kms ${ACCOUNT}/${region}`, () => new KMSClient({ region, credentials })),
+    kms: (region, account) =>
+      memo(
+        `kms ${account?.accountId ?? ACCOUNT}/${region}`,
+        () => new KMSClient({ region, credentials })
+      ),
+    serviceQuotas: (region, account) =>
+      memo(
+        `quotas ${account?.accountId ?? ACCOUNT}/${region}`,
+        () => new ServiceQuotasClient({ region, credentials })
+      ),
     sts: (region) => new STSClient({ region, credentials }),
     buildAccountId: async () => ACCOUNT,
     checkRole: async (account) => {
@@ -127,3 +142,39 @@ export const MUTATING = [
   'CreateTagsCommand',
   'PutParameterCommand'
 ]
+
+/**
+ * Parameter Store in memory for an SSM mock, per client ("ssm account/region"): PutParameter
+ * stores the value (or, for names in `rejected`, drops it as SSM's asynchronous aws:ec2:image
+ * validation does), GetParameter answers it. Returns the store, keyed "<client> <name>".
+ */
+export function fakeParameterStore(
+  ssmMock: {
+    on: (command: never) => {
+      callsFake: (fn: (input: never, getClient: () => unknown) => unknown) => unknown
+    }
+  },
+  rejected: string[] = []
+): Map<string, string> {
+  const values = new Map<string, string>()
+  ssmMock
+    .on(PutParameterCommand as never)
+    .callsFake((input: { Name: string; Value: string }, getClient) => {
+      if (!rejected.includes(input.Name))
+        values.set(`${where(getClient())} ${input.Name}`, input.Value)
+      return { Version: 1 }
+    })
+  ssmMock.on(GetParameterCommand as never).callsFake((input: { Name: string }, getClient) => {
+    const value = values.get(`${where(getClient())} ${input.Name}`)
+    if (value === undefined) {
+      throw new SSMServiceException({
+        name: 'ParameterNotFound',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: ''
+      })
+    }
+    return { Parameter: { Name: input.Name, Value: value, DataType: 'aws:ec2:image' } }
+  })
+  return values
+}

@@ -5,11 +5,12 @@ import {
   DescribeImagesCommand,
   DescribeSnapshotsCommand,
   EC2Client,
+  GetEbsEncryptionByDefaultCommand,
   GetImageBlockPublicAccessStateCommand,
   ModifyImageAttributeCommand,
   type DescribeImagesCommandInput
 } from '@aws-sdk/client-ec2'
-import { KMSClient } from '@aws-sdk/client-kms'
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms'
 import { SSMClient } from '@aws-sdk/client-ssm'
 import { mockClient } from 'aws-sdk-client-mock'
 import { distribute } from '../../src/distribute.js'
@@ -73,6 +74,13 @@ beforeEach(() => {
   ec2Mock.on(DescribeImagesCommand).resolves({ Images: [] })
   ec2Mock.on(ModifyImageAttributeCommand).rejects(awsError('DryRunOperation', 'would succeed'))
   ec2Mock.on(CopyImageCommand).rejects(awsError('DryRunOperation', 'would succeed'))
+  ec2Mock.on(GetEbsEncryptionByDefaultCommand).resolves({ EbsEncryptionByDefault: false })
+  kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyManager: 'CUSTOMER' } })
+  kmsMock.on(GetKeyPolicyCommand).resolves({
+    Policy: JSON.stringify({
+      Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }]
+    })
+  })
 })
 
 describe('distribute in a dry run', () => {
@@ -215,5 +223,44 @@ describe('distribute in a dry run', () => {
     ])
     expect(fleet.members.find((m) => m.imageId === 'ami-mine')).toMatchObject({ reused: true })
     expect(sentForReal()).toEqual([])
+  })
+})
+
+describe('distribute in a dry run: plan problems from the encryption checks', () => {
+  it('lists share-public with an encrypted source as a problem, and changes nothing', async () => {
+    ec2Mock
+      .on(GetImageBlockPublicAccessStateCommand)
+      .resolves({ ImageBlockPublicAccessState: 'unblocked' })
+    const { ctx } = makeHarness(
+      config({
+        share: {
+          accounts: [],
+          organizations: [],
+          organizationalUnits: [],
+          public: true,
+          snapshots: false,
+          mode: 'add'
+        },
+        copy: { regions: [], accounts: [], regionKmsKeyIds: {} }
+      })
+    )
+    await distribute(
+      ctx,
+      makeImage({
+        snapshots: [{ id: 'snap-0a', sizeGiB: 8, encrypted: true, kmsKeyId: 'arn:aws:kms:k' }]
+      })
+    )
+    expect(ctx.plan.filter((p) => p.problem).map((p) => p.text)).toEqual([
+      expect.stringMatching(/^share-public: ami-0source has encrypted snapshots/)
+    ])
+    expect(sentForReal()).toEqual([])
+  })
+
+  it('plans the removal of snapshot grants in sharing-mode exact', async () => {
+    const { ctx } = makeHarness(config())
+    await distribute(ctx, makeImage())
+    expect(ctx.plan.map((p) => p.text)).toContain(
+      'Remove createVolumePermission on the snapshots of ami-0source from accounts not listed (sharing-mode: exact)'
+    )
   })
 })

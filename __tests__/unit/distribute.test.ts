@@ -26,6 +26,7 @@ import {
   availableImage,
   awsError,
   COPY_ACCOUNT,
+  fakeParameterStore,
   makeHarness,
   makeImage,
   MUTATING,
@@ -119,7 +120,11 @@ function setup(partial: Partial<World> = {}): World {
     .on(EnableImageDeregistrationProtectionCommand)
     .callsFake(record('EnableImageDeregistrationProtection'))
   ec2Mock.on(DeregisterImageCommand).callsFake(record('DeregisterImage'))
-  ssmMock.on(PutParameterCommand).callsFake(record('PutParameter'))
+  const store = fakeParameterStore(ssmMock as never)
+  ssmMock.on(PutParameterCommand).callsFake((input: { Name: string; Value: string }, getClient) => {
+    store.set(`${where(getClient())} ${input.Name}`, input.Value)
+    return record('PutParameter')(input as never, getClient)
+  })
   return world
 }
 
@@ -368,6 +373,42 @@ describe('distribute: failures', () => {
     expect(mutatingCalls()).toEqual([])
   })
 
+  it('reports a denied block-public-access read in a copy account instead of ignoring it', async () => {
+    setup()
+    ec2Mock.on(GetImageBlockPublicAccessStateCommand).callsFake((_input, getClient) => {
+      if (where(getClient()).startsWith(COPY))
+        throw awsError(
+          'UnauthorizedOperation',
+          'You are not authorized to perform this operation. User: x is not authorized to perform: ec2:GetImageBlockPublicAccessState',
+          403
+        )
+      return { ImageBlockPublicAccessState: 'unblocked' }
+    })
+    const { ctx } = makeHarness({
+      share: share({ accounts: [], public: true }),
+      copy: copy({ regions: [], accounts: [COPY_ACCOUNT] })
+    })
+    await expect(distribute(ctx, makeImage())).rejects.toThrow(
+      /share-public: could not check block public access and public AMIs in eu-west-1 \(account 999988887777\): UnauthorizedOperation.*ec2:GetImageBlockPublicAccessState/s
+    )
+    expect(mutatingCalls()).toEqual([])
+  })
+
+  it('refuses share-public with an encrypted source before any change', async () => {
+    setup()
+    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyManager: 'CUSTOMER' } })
+    const { ctx } = makeHarness({ share: share({ accounts: [], public: true }), copy: copy() })
+    await expect(
+      distribute(
+        ctx,
+        makeImage({
+          snapshots: [{ id: 'snap-0a', sizeGiB: 8, encrypted: true, kmsKeyId: 'arn:aws:kms:k' }]
+        })
+      )
+    ).rejects.toThrow(/share-public: ami-0source has encrypted snapshots/)
+    expect(mutatingCalls()).toEqual([])
+  })
+
   it('warns with the accounts a customer key policy misses, then carries on', async () => {
     setup()
     ec2Mock.on(DescribeSnapshotsCommand).resolves({
@@ -400,7 +441,8 @@ describe('distribute: existing copies', () => {
     expect(lookups[0].args[0].input).toEqual({
       Owners: ['self'],
       Filters: [{ Name: 'name', Values: ['golden-1'] }],
-      IncludeDeprecated: true
+      IncludeDeprecated: true,
+      IncludeDisabled: true
     })
     expect(ec2Mock.commandCalls(CopyImageCommand).map(where)).toEqual([`${ACCOUNT}/ap-south-1`])
     const reused = fleet.members.find((m) => m.region === 'us-east-1')!

@@ -1,5 +1,10 @@
 import { beforeEach, describe, expect, it } from '@jest/globals'
-import { DescribeSnapshotsCommand, EC2Client } from '@aws-sdk/client-ec2'
+import {
+  DescribeSnapshotsCommand,
+  EC2Client,
+  GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand
+} from '@aws-sdk/client-ec2'
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms'
 import { mockClient } from 'aws-sdk-client-mock'
 import { accountsMissingKeyAccess, checkEncryption } from '../../src/image/encryption.js'
@@ -9,7 +14,8 @@ import {
   COPY_ACCOUNT,
   makeHarness,
   makeImage,
-  REGION
+  REGION,
+  where
 } from './distribute-context.js'
 
 const ec2Mock = mockClient(EC2Client)
@@ -42,9 +48,17 @@ function encryptedWith(key: string): void {
   })
 }
 
+/** A customer managed key set as the default EBS key in the copy targets (so it can be shared). */
+const DEFAULT_CMK = 'arn:aws:kms:eu-west-1:999988887777:key/default-cmk'
+
 beforeEach(() => {
   ec2Mock.reset()
   kmsMock.reset()
+  ec2Mock.on(GetEbsEncryptionByDefaultCommand).resolves({ EbsEncryptionByDefault: false })
+  ec2Mock.on(GetEbsDefaultKmsKeyIdCommand).resolves({ KmsKeyId: DEFAULT_CMK })
+  kmsMock
+    .on(DescribeKeyCommand, { KeyId: DEFAULT_CMK })
+    .resolves({ KeyMetadata: { KeyId: 'default-cmk', KeyManager: 'CUSTOMER' } })
 })
 
 describe('checkEncryption', () => {
@@ -245,5 +259,168 @@ describe('accountsMissingKeyAccess', () => {
   it('treats an unreadable policy as granting nothing', () => {
     expect(accountsMissingKeyAccess('not json', ['222222222222'])).toEqual(['222222222222'])
     expect(accountsMissingKeyAccess('{}', ['222222222222'])).toEqual(['222222222222'])
+  })
+})
+
+describe('checkEncryption: encrypted AMIs can never be public', () => {
+  const PUBLIC = { ...SHARE, accounts: [], public: true }
+
+  it('refuses share-public with an encrypted source, whatever the key, naming share-public', async () => {
+    encryptedWith(CMK)
+    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyManager: 'CUSTOMER' } })
+    const { ctx } = makeHarness({ share: PUBLIC })
+    const errors = (await checkEncryption(ctx, encryptedImage())).filter(
+      (f) => f.severity === 'error'
+    )
+    expect(errors.map((f) => f.message)).toEqual([
+      expect.stringMatching(/^share-public: ami-0source has encrypted snapshots \(snap-0a\).*never/)
+    ])
+  })
+
+  it('refuses share-public together with kms-key-id / region-kms-key-ids, naming both', async () => {
+    const { ctx } = makeHarness({
+      share: PUBLIC,
+      copy: { regions: ['us-east-1'], accounts: [], regionKmsKeyIds: { 'us-east-1': CMK } }
+    })
+    const findings = await checkEncryption(ctx, makeImage())
+    expect(findings[0]).toMatchObject({
+      severity: 'error',
+      message: expect.stringMatching(
+        /^share-public with kms-key-id \/ region-kms-key-ids: .*never be public/
+      )
+    })
+  })
+
+  it('refuses share-public where EBS encryption by default would encrypt an unencrypted copy', async () => {
+    ec2Mock.on(GetEbsEncryptionByDefaultCommand).callsFake((_input, getClient) => ({
+      EbsEncryptionByDefault: where(getClient()) === `${ACCOUNT}/ap-south-1`
+    }))
+    const { ctx } = makeHarness({
+      share: PUBLIC,
+      copy: { regions: ['us-east-1', 'ap-south-1'], accounts: [], regionKmsKeyIds: {} }
+    })
+    const findings = await checkEncryption(ctx, makeImage())
+    expect(findings.map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^share-public: the copy in ap-south-1 \(account 111122223333\) would be encrypted \(EBS encryption by default is on/
+      )
+    ])
+  })
+})
+
+describe('checkEncryption: copies that would land on the default EBS key', () => {
+  const copyRegions = (regionKmsKeyIds: Record<string, string> = {}) => ({
+    regions: ['us-east-1', 'ap-south-1'],
+    accounts: [],
+    regionKmsKeyIds
+  })
+
+  it('refuses an encrypted source copied without a key where the default key is aws/ebs, naming the fix', async () => {
+    encryptedWith(CMK)
+    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyManager: 'CUSTOMER' } })
+    kmsMock.on(GetKeyPolicyCommand).resolves({ Policy: '{}' })
+    ec2Mock
+      .on(GetEbsDefaultKmsKeyIdCommand)
+      .resolves({ KmsKeyId: 'arn:aws:kms:us-east-1:111122223333:alias/aws/ebs' })
+    const { ctx } = makeHarness({ share: SHARE, copy: copyRegions({ 'ap-south-1': CMK }) })
+    const errors = (await checkEncryption(ctx, encryptedImage())).filter(
+      (f) => f.severity === 'error'
+    )
+    expect(errors.map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        /^kms-key-id \/ region-kms-key-ids: the copy in us-east-1 \(account 111122223333\) would be encrypted with the default EBS key arn:aws:kms:us-east-1:111122223333:alias\/aws\/ebs .*Set kms-key-id \(or region-kms-key-ids for us-east-1\)/
+      )
+    ])
+    // ap-south-1 has its own key: its defaults are not asked; an encrypted source needs no by-default read.
+    expect(ec2Mock.commandCalls(GetEbsDefaultKmsKeyIdCommand).map(where)).toEqual([
+      `${ACCOUNT}/us-east-1`
+    ])
+    expect(ec2Mock.commandCalls(GetEbsEncryptionByDefaultCommand)).toHaveLength(0)
+  })
+
+  it('refuses an unencrypted source copied into a region with encryption by default on aws/ebs', async () => {
+    ec2Mock.on(GetEbsEncryptionByDefaultCommand).resolves({ EbsEncryptionByDefault: true })
+    ec2Mock.on(GetEbsDefaultKmsKeyIdCommand).resolves({ KmsKeyId: 'alias/aws/ebs' })
+    const { ctx } = makeHarness({
+      share: SHARE,
+      copy: { regions: ['us-east-1'], accounts: [], regionKmsKeyIds: {} }
+    })
+    const [finding] = await checkEncryption(ctx, makeImage())
+    expect(finding).toMatchObject({
+      severity: 'error',
+      message: expect.stringContaining('EBS encryption by default is on in us-east-1')
+    })
+  })
+
+  it('accepts a customer managed default key, and asks nothing when by-default encryption is off', async () => {
+    const { ctx } = makeHarness({ share: SHARE, copy: copyRegions() })
+    expect(await checkEncryption(ctx, makeImage())).toEqual([])
+    expect(ec2Mock.commandCalls(GetEbsDefaultKmsKeyIdCommand)).toHaveLength(0)
+    ec2Mock.on(GetEbsEncryptionByDefaultCommand).resolves({ EbsEncryptionByDefault: true })
+    expect(await checkEncryption(ctx, makeImage())).toEqual([])
+  })
+
+  it('asks nothing when the copies are not shared with anyone', async () => {
+    encryptedWith(CMK)
+    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyManager: 'CUSTOMER' } })
+    const { ctx } = makeHarness({ copy: copyRegions() })
+    await checkEncryption(ctx, encryptedImage())
+    expect(ec2Mock.commandCalls(GetEbsEncryptionByDefaultCommand)).toHaveLength(0)
+    expect(ec2Mock.commandCalls(GetEbsDefaultKmsKeyIdCommand)).toHaveLength(0)
+  })
+
+  it('warns, naming the permissions, when the defaults cannot be read', async () => {
+    ec2Mock
+      .on(GetEbsEncryptionByDefaultCommand)
+      .rejects(
+        awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.', 403)
+      )
+    const { ctx } = makeHarness({
+      share: SHARE,
+      copy: { regions: ['us-east-1'], accounts: [], regionKmsKeyIds: {} }
+    })
+    const [finding] = await checkEncryption(ctx, makeImage())
+    expect(finding.severity).toBe('warning')
+    expect(finding.message).toContain('ec2:GetEbsEncryptionByDefault')
+  })
+})
+
+describe('checkEncryption: the copy keys must be usable by the consumers', () => {
+  it('warns when the policy of a region copy key does not grant the share accounts', async () => {
+    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyManager: 'CUSTOMER' } })
+    kmsMock.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: [] }) })
+    const { ctx } = makeHarness({
+      share: SHARE,
+      copy: { regions: ['us-east-1'], accounts: [], regionKmsKeyIds: { 'us-east-1': CMK } }
+    })
+    const findings = await checkEncryption(ctx, makeImage())
+    expect(findings).toEqual([
+      {
+        severity: 'warning',
+        message: expect.stringMatching(
+          /policy of KMS key .* in us-east-1, which encrypts the copies there, does not grant .*222222222222, 333333333333 \(share-accounts\)/
+        )
+      }
+    ])
+    expect(where(kmsMock.commandCalls(GetKeyPolicyCommand)[0])).toBe(`kms ${ACCOUNT}/us-east-1`)
+  })
+
+  it('refuses a copy key that does not exist in its region', async () => {
+    kmsMock
+      .on(DescribeKeyCommand)
+      .rejects(
+        Object.assign(new Error('Invalid keyId alias/missing'), { name: 'NotFoundException' })
+      )
+    const { ctx } = makeHarness({
+      share: SHARE,
+      copy: { regions: ['us-east-1'], accounts: [], kmsKeyId: 'alias/missing', regionKmsKeyIds: {} }
+    })
+    const [finding] = await checkEncryption(ctx, makeImage())
+    expect(finding).toMatchObject({
+      severity: 'error',
+      message: expect.stringMatching(
+        /could not describe KMS key alias\/missing in us-east-1.*would fail/
+      )
+    })
   })
 })

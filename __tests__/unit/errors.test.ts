@@ -171,3 +171,15 @@ describe('errorCode / isTransient', () => {
     expect(isTransient(undefined)).toBe(false)
   })
 })
+
+describe('describeError: quotas', () => {
+  it('hints at Service Quotas on ResourceLimitExceeded', () => {
+    const text = describeError(
+      Object.assign(new Error('You have reached your quota of 5 public images for this Region.'), {
+        name: 'ResourceLimitExceeded'
+      })
+    )
+    expect(text).toMatch(/^ResourceLimitExceeded: You have reached your quota of 5 public images/)
+    expect(text).toMatch(/Hint: an AWS quota was reached .*Service Quotas/)
+  })
+})

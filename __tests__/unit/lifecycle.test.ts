@@ -4,18 +4,37 @@ import {
   EnableImageDeprecationCommand,
   EnableImageDeregistrationProtectionCommand
 } from '@aws-sdk/client-ec2'
-import { PutParameterCommand, SSMClient, SSMServiceException } from '@aws-sdk/client-ssm'
+import {
+  GetParameterCommand,
+  PutParameterCommand,
+  SSMClient,
+  SSMServiceException
+} from '@aws-sdk/client-ssm'
 import { mockClient } from 'aws-sdk-client-mock'
-import { applyLifecycle, wantsLifecycle } from '../../src/image/lifecycle.js'
-import { ACCOUNT, makeHarness, REGION, where } from './distribute-context.js'
+import {
+  applyLifecycle,
+  checkDeprecation,
+  roundToMinute,
+  wantsLifecycle
+} from '../../src/image/lifecycle.js'
+import {
+  ACCOUNT,
+  fakeParameterStore,
+  makeHarness,
+  makeImage,
+  REGION,
+  where
+} from './distribute-context.js'
 
 const ec2Mock = mockClient(EC2Client)
 const ssmMock = mockClient(SSMClient)
 const DEPRECATE_AT = new Date('2026-04-02T00:00:00Z')
 
+let store: Map<string, string>
 beforeEach(() => {
   ec2Mock.reset()
   ssmMock.reset()
+  store = fakeParameterStore(ssmMock as never)
 })
 
 function target(h: ReturnType<typeof makeHarness>, overrides = {}) {
@@ -104,5 +123,74 @@ describe('applyLifecycle', () => {
     await expect(applyLifecycle(h.ctx, target(h, { region: REGION }))).rejects.toThrow(
       /Could not set the deprecation time of ami-1 .*bad date.*ec2:EnableImageDeprecation/s
     )
+  })
+})
+
+describe('deprecation time', () => {
+  it('is rounded to the nearest minute before sending, and reported rounded', async () => {
+    const h = makeHarness({ deprecateAt: new Date('2026-04-02T10:20:31Z') })
+    const result = await applyLifecycle(h.ctx, target(h))
+    const sent = ec2Mock.commandCalls(EnableImageDeprecationCommand)[0].args[0].input.DeprecateAt
+    expect(sent).toEqual(new Date('2026-04-02T10:21:00Z'))
+    expect(result.deprecateAt).toEqual(new Date('2026-04-02T10:21:00Z'))
+    expect(roundToMinute(new Date('2026-04-02T10:20:29.999Z'))).toEqual(
+      new Date('2026-04-02T10:20:00Z')
+    )
+  })
+
+  it('share-public: refuses a time more than two years after the source CreationDate', () => {
+    const share = {
+      accounts: [],
+      organizations: [],
+      organizationalUnits: [],
+      public: true,
+      snapshots: false,
+      mode: 'add' as const
+    }
+    const h = makeHarness({ share, deprecateAt: new Date('2027-06-01T00:00:00Z') })
+    const old = makeImage({ creationDate: new Date('2025-01-01T00:00:00Z') })
+    const [finding] = checkDeprecation(h.ctx, old)
+    expect(finding).toMatchObject({
+      severity: 'error',
+      message: expect.stringMatching(/^deprecate-after: .*two years after ami-0source was created/)
+    })
+    expect(
+      checkDeprecation(h.ctx, makeImage({ creationDate: new Date('2026-01-01T00:00:00Z') }))
+    ).toEqual([])
+    const privately = makeHarness({ deprecateAt: new Date('2027-06-01T00:00:00Z') })
+    expect(checkDeprecation(privately.ctx, old)).toEqual([])
+  })
+})
+
+describe('SSM parameter (aws:ec2:image)', () => {
+  it('skips PutParameter when the parameter already holds the AMI ID', async () => {
+    store.set(`ssm ${ACCOUNT}/us-east-2 /golden/latest`, 'ami-1')
+    const h = makeHarness({ ssmParameter: '/golden/latest' })
+    const result = await applyLifecycle(h.ctx, target(h))
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(0)
+    expect(result.ssmParameter).toBe('/golden/latest')
+  })
+
+  it('reports it set only once a read-back holds the new ID', async () => {
+    const h = makeHarness({ ssmParameter: '/golden/latest' })
+    const result = await applyLifecycle(h.ctx, target(h))
+    expect(result.ssmParameter).toBe('/golden/latest')
+    expect(ssmMock.commandCalls(GetParameterCommand).length).toBeGreaterThanOrEqual(2)
+    expect(h.ctx.warnings).toEqual([])
+  })
+
+  it('warns with the reason, and does not report it set, when SSM drops the value', async () => {
+    ssmMock.reset()
+    store = fakeParameterStore(ssmMock as never, ['/golden/latest'])
+    store.set(`ssm ${ACCOUNT}/us-east-2 /golden/latest`, 'ami-old')
+    const h = makeHarness({ ssmParameter: '/golden/latest' })
+    const result = await applyLifecycle(h.ctx, target(h))
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(1)
+    expect(result.ssmParameter).toBeUndefined()
+    expect(h.ctx.warnings).toEqual([
+      expect.stringMatching(
+        /SSM parameter \/golden\/latest in us-east-2: PutParameter was accepted, but after 12.7s it still holds ami-old, not ami-1: SSM validates aws:ec2:image values asynchronously/
+      )
+    ])
   })
 })

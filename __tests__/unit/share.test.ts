@@ -8,6 +8,11 @@ import {
   ModifyImageAttributeCommand,
   ModifySnapshotAttributeCommand
 } from '@aws-sdk/client-ec2'
+import {
+  GetServiceQuotaCommand,
+  ServiceQuotasClient,
+  ServiceQuotasServiceException
+} from '@aws-sdk/client-service-quotas'
 import { mockClient } from 'aws-sdk-client-mock'
 import {
   checkPublicSharing,
@@ -20,6 +25,15 @@ import {
 import { ACCOUNT, COPY_ACCOUNT, makeHarness, REGION } from './distribute-context.js'
 
 const ec2Mock = mockClient(EC2Client)
+const quotasMock = mockClient(ServiceQuotasClient)
+const quota = (Value: number) => ({ Quota: { QuotaCode: 'x', Value } })
+const quotaDenied = () =>
+  new ServiceQuotasServiceException({
+    name: 'AccessDeniedException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+    message: 'User is not authorized to perform: servicequotas:GetServiceQuota'
+  })
 const ORG = 'arn:aws:organizations::123456789012:organization/o-abc123'
 const OU = 'arn:aws:organizations::123456789012:ou/o-abc123/ou-ab12-cdef3456'
 const none = { accounts: [], organizations: [], organizationalUnits: [], public: false }
@@ -30,6 +44,7 @@ function spec(overrides: Partial<ShareSpec> = {}): ShareSpec {
 
 beforeEach(() => {
   ec2Mock.reset()
+  quotasMock.reset()
 })
 
 describe('shareImage', () => {
@@ -195,22 +210,103 @@ describe('shareImage', () => {
     expect(ec2Mock.commandCalls(DescribeSnapshotAttributeCommand)).toHaveLength(2)
   })
 
-  it('refuses more than 1,000 sharing entities before any change', async () => {
+  const nearlyFull = () =>
     ec2Mock.on(DescribeImageAttributeCommand).resolves({
       LaunchPermissions: Array.from({ length: 999 }, (_, i) => ({
         UserId: String(100000000000 + i)
       }))
     })
+  const overDefault = spec({ accounts: ['222222222222'], organizations: [ORG] })
+
+  it('refuses more entities than the applied "AMI sharing" quota before any change', async () => {
+    nearlyFull()
+    quotasMock.on(GetServiceQuotaCommand).resolves(quota(1000))
     const { ctx } = makeHarness()
     await expect(
-      shareImage(
-        ctx,
-        new EC2Client({ region: REGION }),
-        target,
-        spec({ accounts: ['222222222222'], organizations: [ORG] })
-      )
-    ).rejects.toThrow(/1001 accounts, organizations and OUs: AWS allows at most 1000/)
+      shareImage(ctx, new EC2Client({ region: REGION }), target, overDefault)
+    ).rejects.toThrow(/1001 accounts, organizations and OUs: the "AMI sharing" quota there is 1000/)
     expect(ec2Mock.commandCalls(ModifyImageAttributeCommand)).toHaveLength(0)
+    expect(quotasMock.commandCalls(GetServiceQuotaCommand)[0].args[0].input).toEqual({
+      ServiceCode: 'ec2',
+      QuotaCode: 'L-70015FFA'
+    })
+  })
+
+  it('shares beyond 1,000 entities when the quota was raised', async () => {
+    nearlyFull()
+    quotasMock.on(GetServiceQuotaCommand).resolves(quota(2000))
+    const { ctx } = makeHarness()
+    await shareImage(ctx, new EC2Client({ region: REGION }), target, overDefault)
+    expect(ec2Mock.commandCalls(ModifyImageAttributeCommand)).toHaveLength(1)
+  })
+
+  it('warns and lets AWS decide when the quota cannot be read', async () => {
+    nearlyFull()
+    quotasMock.on(GetServiceQuotaCommand).rejects(quotaDenied())
+    const { ctx } = makeHarness()
+    await shareImage(ctx, new EC2Client({ region: REGION }), target, overDefault)
+    expect(ec2Mock.commandCalls(ModifyImageAttributeCommand)).toHaveLength(1)
+    expect(ctx.warnings.join('\n')).toMatch(
+      /Could not read the "AMI sharing" quota \(L-70015FFA\).*servicequotas:GetServiceQuota/
+    )
+  })
+
+  it('reads no quota while within the default', async () => {
+    ec2Mock.on(DescribeImageAttributeCommand).resolves({ LaunchPermissions: [] })
+    const { ctx } = makeHarness()
+    await shareImage(ctx, new EC2Client({ region: REGION }), target, overDefault)
+    expect(quotasMock.calls()).toHaveLength(0)
+  })
+
+  it('sharing-mode exact removes createVolumePermission of unlisted accounts in a separate call', async () => {
+    ec2Mock.on(DescribeImageAttributeCommand).resolves({ LaunchPermissions: [] })
+    ec2Mock.on(DescribeSnapshotAttributeCommand).resolves({
+      CreateVolumePermissions: [{ UserId: '333333333333' }, { UserId: '222222222222' }]
+    })
+    const { ctx } = makeHarness()
+    await shareImage(
+      ctx,
+      new EC2Client({ region: REGION }),
+      { ...target, snapshotIds: ['snap-1'] },
+      spec({
+        accounts: ['222222222222', '444444444444'],
+        snapshotAccounts: ['222222222222', '444444444444'],
+        mode: 'exact'
+      })
+    )
+    expect(
+      ec2Mock.commandCalls(ModifySnapshotAttributeCommand).map((c) => c.args[0].input)
+    ).toEqual([
+      {
+        SnapshotId: 'snap-1',
+        Attribute: 'createVolumePermission',
+        CreateVolumePermission: { Add: [{ UserId: '444444444444' }] }
+      },
+      {
+        SnapshotId: 'snap-1',
+        Attribute: 'createVolumePermission',
+        CreateVolumePermission: { Remove: [{ UserId: '333333333333' }] }
+      }
+    ])
+  })
+
+  it('sharing-mode add never removes snapshot grants', async () => {
+    ec2Mock.on(DescribeImageAttributeCommand).resolves({ LaunchPermissions: [] })
+    ec2Mock
+      .on(DescribeSnapshotAttributeCommand)
+      .resolves({ CreateVolumePermissions: [{ UserId: '333333333333' }] })
+    const { ctx } = makeHarness()
+    await shareImage(
+      ctx,
+      new EC2Client({ region: REGION }),
+      { ...target, snapshotIds: ['snap-1'] },
+      spec({ accounts: ['222222222222'], snapshotAccounts: ['222222222222'] })
+    )
+    expect(
+      ec2Mock
+        .commandCalls(ModifySnapshotAttributeCommand)
+        .map((c) => c.args[0].input.CreateVolumePermission)
+    ).toEqual([{ Add: [{ UserId: '222222222222' }] }])
   })
 })
 
@@ -275,11 +371,38 @@ describe('checkPublicSharing', () => {
     ec2Mock.on(DescribeImagesCommand).resolves({
       Images: ['ami-a', 'ami-b', 'ami-c', 'ami-d', 'ami-e'].map((ImageId) => ({ ImageId }))
     })
-    const findings = await checkPublicSharing(ec2(), REGION, ACCOUNT, 'ami-1')
-    expect(findings[0].message).toMatch(/already has 5 public AMIs in eu-west-1 .*allows 5/)
+    quotasMock.on(GetServiceQuotaCommand).resolves(quota(5))
+    const quotas = new ServiceQuotasClient({ region: REGION })
+    const findings = await checkPublicSharing(ec2(), REGION, ACCOUNT, 'ami-1', quotas)
+    expect(findings[0]).toMatchObject({ severity: 'error' })
+    expect(findings[0].message).toMatch(
+      /already has 5 public AMIs in eu-west-1 .*"Public AMIs" quota there is 5/
+    )
+    expect(quotasMock.commandCalls(GetServiceQuotaCommand)[0].args[0].input).toEqual({
+      ServiceCode: 'ec2',
+      QuotaCode: 'L-0E3CBAB9'
+    })
     expect(ec2Mock.commandCalls(DescribeImagesCommand)[0].args[0].input).toMatchObject({
       Owners: ['self'],
       Filters: [{ Name: 'is-public', Values: ['true'] }]
+    })
+  })
+
+  it('accepts a sixth public AMI when the quota was raised, and only warns when it cannot be read', async () => {
+    ec2Mock
+      .on(GetImageBlockPublicAccessStateCommand)
+      .resolves({ ImageBlockPublicAccessState: 'unblocked' })
+    ec2Mock.on(DescribeImagesCommand).resolves({
+      Images: ['ami-a', 'ami-b', 'ami-c', 'ami-d', 'ami-e'].map((ImageId) => ({ ImageId }))
+    })
+    const quotas = new ServiceQuotasClient({ region: REGION })
+    quotasMock.on(GetServiceQuotaCommand).resolves(quota(20))
+    expect(await checkPublicSharing(ec2(), REGION, ACCOUNT, 'ami-1', quotas)).toEqual([])
+    quotasMock.on(GetServiceQuotaCommand).rejects(quotaDenied())
+    const [finding] = await checkPublicSharing(ec2(), REGION, ACCOUNT, 'ami-1', quotas)
+    expect(finding).toMatchObject({
+      severity: 'warning',
+      message: expect.stringMatching(/Could not read the "Public AMIs" quota.*AWS may refuse/)
     })
   })
 

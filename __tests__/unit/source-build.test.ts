@@ -151,7 +151,8 @@ describe('if-exists', () => {
     expect(ec2Mock.commandCalls(DescribeImagesCommand)[0].args[0].input).toEqual({
       Owners: ['self'],
       Filters: [{ Name: 'name', Values: [NAME] }],
-      IncludeDeprecated: true
+      IncludeDeprecated: true,
+      IncludeDisabled: true
     })
     expect(ec2Sent()).toEqual(['DescribeImagesCommand'])
   })
@@ -229,7 +230,7 @@ describe('if-exists', () => {
       'CreateImageCommand'
     ])
     expect(t.ctx.warnings).toEqual([
-      `Snapshot snap-locked of replaced ${OLD} was not deleted: missing-permissions`
+      `Snapshot snap-locked of replaced ${OLD} was not deleted: missing-permissions (the role may not call ec2:DeleteSnapshot)`
     ])
     expect(t.logs).toContainEqual(
       `info: Kept snapshot snap-shared of replaced ${OLD}: another AMI still uses it`
@@ -311,6 +312,18 @@ describe('ami-id', () => {
     expect(thrown).toBeInstanceOf(InputError)
     expect(thrown.input).toBe('ami-id')
     expect(thrown.message).toContain(message)
+  })
+
+  it('finds a disabled AMI (hidden without IncludeDisabled) and says to re-enable it', async () => {
+    ec2Mock.on(DescribeImagesCommand).resolves({ Images: [] })
+    ec2Mock
+      .on(DescribeImagesCommand, { ImageIds: [OLD], IncludeDisabled: true })
+      .resolves({ Images: [awsImage(OLD, { OwnerId: ACCOUNT, State: 'disabled' })] })
+    const t = makeContext({ source: { kind: 'existing', amiId: OLD }, tags: TAGS })
+    const thrown = await buildImage(t.ctx).catch((e) => e)
+    expect(thrown).toBeInstanceOf(InputError)
+    expect(thrown.message).toMatch(/^ami-id: .* is disabled.*aws ec2 enable-image --image-id/)
+    expect(ec2Mock.commandCalls(CreateTagsCommand)).toHaveLength(0)
   })
 
   it('other errors pass through', async () => {

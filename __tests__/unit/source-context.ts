@@ -2,6 +2,7 @@
 // advances time instantly, SDK clients mocked by aws-sdk-client-mock, and AWS-shaped errors.
 import { EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2'
 import { KMSClient } from '@aws-sdk/client-kms'
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas'
 import { SSMClient } from '@aws-sdk/client-ssm'
 import { STSClient } from '@aws-sdk/client-sts'
 import type { Clients } from '../../src/aws/clients.js'
@@ -58,6 +59,7 @@ export function makeContext(overrides: Partial<Config> = {}): TestContext {
     ec2: (region) => new EC2Client({ region }),
     ssm: (region) => new SSMClient({ region }),
     kms: (region) => new KMSClient({ region }),
+    serviceQuotas: (region) => new ServiceQuotasClient({ region }),
     sts: (region) => new STSClient({ region }),
     buildAccountId: async () => ACCOUNT,
     checkRole: async () => {},

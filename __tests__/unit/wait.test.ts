@@ -144,7 +144,7 @@ describe('snapshotsOf', () => {
 })
 
 describe('findOwnImageByName', () => {
-  it('asks for own images by name, deprecated included, and keeps the exact match only', async () => {
+  it('asks for own images by name, deprecated and disabled included (DescribeImages hides disabled ones otherwise), and keeps the exact match only', async () => {
     ec2Mock.on(DescribeImagesCommand).resolves({
       Images: [
         image('available', { Name: 'golden-1', ImageId: 'ami-1' }),
@@ -156,7 +156,8 @@ describe('findOwnImageByName', () => {
     expect(ec2Mock.commandCalls(DescribeImagesCommand)[0].args[0].input).toEqual({
       Owners: ['self'],
       Filters: [{ Name: 'name', Values: ['golden-?'] }],
-      IncludeDeprecated: true
+      IncludeDeprecated: true,
+      IncludeDisabled: true
     })
     ec2Mock.on(DescribeImagesCommand).resolves({})
     expect(await findOwnImageByName(new EC2Client({}), 'x')).toBeUndefined()

@@ -4,7 +4,8 @@ import { ec2 } from './ec2/index.js'
 import { ssm } from './ssm/index.js'
 import { sts } from './sts.js'
 import { kms } from './kms.js'
+import { serviceQuotas } from './servicequotas.js'
 
 export function defaultServices(): Record<string, ServiceModule> {
-  return { ec2, ssm, sts, kms }
+  return { ec2, ssm, sts, kms, servicequotas: serviceQuotas }
 }

@@ -3,6 +3,7 @@
 // here: the SDK honours AWS_ENDPOINT_URL itself (that is how the emulator is reached).
 import { EC2Client } from '@aws-sdk/client-ec2'
 import { KMSClient } from '@aws-sdk/client-kms'
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas'
 import { SSMClient } from '@aws-sdk/client-ssm'
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types'
@@ -23,7 +24,8 @@ const common = {
 export interface Clients {
   ec2(region: string, account?: CopyAccount): EC2Client
   ssm(region: string): SSMClient
-  kms(region: string): KMSClient
+  kms(region: string, account?: CopyAccount): KMSClient
+  serviceQuotas(region: string, account?: CopyAccount): ServiceQuotasClient
   sts(region: string): STSClient
   /** The account the default chain resolves to (GetCallerIdentity, asked once). */
   buildAccountId(): Promise<string>
@@ -99,7 +101,26 @@ export function createClients(buildRegion: string, sessionName = 'ami-share-acti
           })
       ),
     ssm: (region) => memo(`ssm/${region}`, () => new SSMClient({ ...common, region })),
-    kms: (region) => memo(`kms/${region}`, () => new KMSClient({ ...common, region })),
+    kms: (region, account) =>
+      memo(
+        `kms/${account?.accountId ?? ''}/${region}`,
+        () =>
+          new KMSClient({
+            ...common,
+            region,
+            ...(account ? { credentials: roleCredentials(account) } : {})
+          })
+      ),
+    serviceQuotas: (region, account) =>
+      memo(
+        `servicequotas/${account?.accountId ?? ''}/${region}`,
+        () =>
+          new ServiceQuotasClient({
+            ...common,
+            region,
+            ...(account ? { credentials: roleCredentials(account) } : {})
+          })
+      ),
     sts,
     buildAccountId() {
       callerAccount ??= sts(buildRegion)

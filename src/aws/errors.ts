@@ -148,6 +148,11 @@ function hintsFor(code: string | undefined, message: string): string[] {
       'AWS throttled this request even after retries: too many calls in this account and region; retry later or run fewer jobs at once'
     )
   }
+  if (c === 'ResourceLimitExceeded') {
+    hints.push(
+      'an AWS quota was reached (AMI quotas "Public AMIs" and "AMI sharing" are adjustable in Service Quotas; concurrent copies per region and account are not): raise the quota, or free some of it and re-run'
+    )
+  }
   if (c === 'AutomationExecutionLimitExceededException') {
     hints.push(
       'the account is at its concurrent Automation quota (100 by default): wait for running executions or raise the quota'

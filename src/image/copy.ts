@@ -1,6 +1,6 @@
 // Copies of the source AMI per (account, region): tagged at creation, idempotent through a
 // ClientToken derived from the run, bounded by AWS's 20 snapshot copies in flight per
-// destination region, each handed to `onAvailable` (share + lifecycle) as soon as it lands.
+// destination region and account, each handed to `onAvailable` (share + lifecycle) as soon as it lands.
 import { createHash } from 'node:crypto'
 import {
   CopyImageCommand,
@@ -11,7 +11,7 @@ import {
   type Image as AwsImage,
   type Tag
 } from '@aws-sdk/client-ec2'
-import { describeError } from '../aws/errors.js'
+import { describeError, errorCode } from '../aws/errors.js'
 import type { Config, CopyAccount } from '../config.js'
 import { CancelledError, type RunContext } from '../context.js'
 import type { FleetMember, Image } from '../types.js'
@@ -21,7 +21,7 @@ import { snapshotsOf, waitForImage } from './wait.js'
 
 /** Tag on every copy: which AMI it was copied from, so a re-run finds and reuses it. */
 export const LINEAGE_TAG = 'ami-share-action:source-image'
-/** Concurrent snapshot copies per destination region: an AWS limit, not adjustable. */
+/** Concurrent snapshot copies per destination region, per account: an AWS limit, not adjustable. */
 export const SNAPSHOT_COPIES_PER_REGION = 20
 /** Pre-flight lookups in flight at once (Describe* is throttled per account). */
 const LOOKUP_CONCURRENCY = 8
@@ -115,7 +115,7 @@ export interface TargetCheck {
   error?: string
 }
 
-const UNUSABLE_STATES = new Set(['failed', 'error', 'invalid', 'deregistered'])
+const UNUSABLE_STATES = new Set(['failed', 'error', 'invalid', 'deregistered', 'disabled'])
 
 /**
  * An existing copy in the target, owned by that account: a copy carries the source's name, so ONE
@@ -131,8 +131,10 @@ export async function findExistingCopy(
     new DescribeImagesCommand({
       Owners: ['self'],
       Filters: [{ Name: 'name', Values: [image.name] }],
-      // Deprecated images still hold the name (and may be our copy from an earlier attempt).
-      IncludeDeprecated: true
+      // Deprecated and disabled images still hold the name (and may be our copy from an earlier
+      // attempt); DescribeImages hides disabled ones even from their owner without IncludeDisabled.
+      IncludeDeprecated: true,
+      IncludeDisabled: true
     })
   )
   // The name filter treats * and ? as wildcards; keep only the exact name.
@@ -191,14 +193,16 @@ export async function copyToTargets(
   checks: TargetCheck[],
   onAvailable: OnCopyAvailable
 ): Promise<FleetMember[]> {
+  // The limit is per destination region per account: each (account, region) has its own slots.
   const slots = new Map<string, Semaphore>()
-  const slotsFor = (region: string): Semaphore => {
-    let s = slots.get(region)
-    if (!s) slots.set(region, (s = new Semaphore(SNAPSHOT_COPIES_PER_REGION)))
+  const slotsFor = (target: CopyTarget): Semaphore => {
+    const key = `${target.accountId}/${target.region}`
+    let s = slots.get(key)
+    if (!s) slots.set(key, (s = new Semaphore(SNAPSHOT_COPIES_PER_REGION)))
     return s
   }
   return Promise.all(
-    checks.map((check) => copyOne(ctx, image, check, slotsFor(check.target.region), onAvailable))
+    checks.map((check) => copyOne(ctx, image, check, slotsFor(check.target), onAvailable))
   )
 }
 
@@ -247,7 +251,10 @@ async function copyOne(
           `Reusing ${member.imageId} in ${label} (${existing.match === 'lineage' ? 'copy of ' + image.id : 'same name'})`
         )
       } else {
-        const { ImageId } = await ec2.send(new CopyImageCommand(copyImageInput(ctx, image, target)))
+        const ImageId = await startCopy(ctx, ec2, copyImageInput(ctx, image, target), {
+          label,
+          deadline: started + ctx.config.timeoutMinutes * 60_000
+        })
         if (!ImageId) throw new Error('CopyImage returned no ImageId')
         member.imageId = ImageId
         ctx.log.info(
@@ -278,6 +285,45 @@ async function copyOne(
     ctx.log.warning(`${member.imageId} in ${label} exists, but: ${member.error}`)
   }
   return member
+}
+
+/** First wait after ResourceLimitExceeded; doubles up to the cap (copies take minutes to finish). */
+const LIMIT_RETRY_FIRST_MS = 15_000
+const LIMIT_RETRY_MAX_MS = 120_000
+
+/**
+ * CopyImage, waiting and retrying while AWS answers ResourceLimitExceeded (other copies, e.g. of
+ * another run, hold the account's concurrent-copy slots in that region) until `deadline`
+ * (`timeout-minutes`). The ClientToken makes each retry the same request.
+ */
+export async function startCopy(
+  ctx: RunContext,
+  ec2: EC2Client,
+  input: CopyImageCommandInput,
+  { label, deadline }: { label: string; deadline: number }
+): Promise<string | undefined> {
+  let delay = LIMIT_RETRY_FIRST_MS
+  for (;;) {
+    try {
+      const { ImageId } = await ec2.send(new CopyImageCommand(input))
+      return ImageId
+    } catch (e) {
+      if (errorCode(e) !== 'ResourceLimitExceeded') throw e
+      const left = deadline - ctx.now().getTime()
+      if (left <= 0) {
+        throw new Error(
+          `CopyImage to ${label} kept answering ResourceLimitExceeded until timeout-minutes (${ctx.config.timeoutMinutes}) ran out: ${describeError(e)}`,
+          { cause: e }
+        )
+      }
+      const wait = Math.min(delay, left)
+      ctx.log.info(
+        `CopyImage to ${label}: the account's concurrent copy limit there is reached (${(e as Error).message}); retrying in ${formatDuration(wait)}`
+      )
+      await ctx.sleep(wait)
+      delay = Math.min(delay * 2, LIMIT_RETRY_MAX_MS)
+    }
+  }
 }
 
 /** `if-exists: replace`: deregister the same-name AMI (and its snapshots) before copying. */

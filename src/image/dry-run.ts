@@ -15,6 +15,7 @@ import {
 } from './copy.js'
 import { checkEncryption } from './encryption.js'
 import { error, settleFindings, type Finding } from './findings.js'
+import { checkDeprecation, roundToMinute } from './lifecycle.js'
 import { mapLimit } from './semaphore.js'
 import {
   checkPublicSharing,
@@ -49,7 +50,8 @@ export async function planDistribution(ctx: RunContext, image: Image): Promise<F
   }
   const targets = copyTargets(config, image).filter((t) => !badRoles.has(t.accountId))
 
-  await check('encryption check', () => checkEncryption(ctx, image))
+  await check('encryption check', () => checkEncryption(ctx, image, targets))
+  findings.push(...checkDeprecation(ctx, image))
   if (config.share.public) {
     if (owned) {
       await check(`share-public check in ${image.region}`, () =>
@@ -57,13 +59,20 @@ export async function planDistribution(ctx: RunContext, image: Image): Promise<F
           ctx.clients.ec2(image.region),
           image.region,
           image.accountId,
-          image.planned ? undefined : image.id
+          image.planned ? undefined : image.id,
+          ctx.clients.serviceQuotas(image.region)
         )
       )
     }
     for (const t of targets) {
       await check(`share-public check in ${targetLabel(t)}`, () =>
-        checkPublicSharing(ctx.clients.ec2(t.region, t.account), t.region, t.accountId)
+        checkPublicSharing(
+          ctx.clients.ec2(t.region, t.account),
+          t.region,
+          t.accountId,
+          undefined,
+          ctx.clients.serviceQuotas(t.region, t.account)
+        )
       )
     }
   }
@@ -124,6 +133,12 @@ async function planSourceShare(
     ctx.plan.push({
       phase: 'share',
       text: `Grant createVolumePermission on the snapshots of ${image.id} to ${spec.snapshotAccounts.join(', ')}`
+    })
+  }
+  if (spec.mode === 'exact' && !image.planned) {
+    ctx.plan.push({
+      phase: 'share',
+      text: `Remove createVolumePermission on the snapshots of ${image.id} from accounts not listed (sharing-mode: exact)`
     })
   }
   if (!image.planned && change.add.length + change.remove.length > 0) {
@@ -204,7 +219,7 @@ async function planCopy(
 function planLifecycle(ctx: RunContext, what: string, owned: boolean, ssm: boolean): void {
   const c = ctx.config
   const parts = [
-    owned && c.deprecateAt ? `deprecate at ${c.deprecateAt.toISOString()}` : '',
+    owned && c.deprecateAt ? `deprecate at ${roundToMinute(c.deprecateAt).toISOString()}` : '',
     owned && c.deregistrationProtection ? 'turn on deregistration protection' : '',
     ssm && c.ssmParameter ? `set SSM parameter ${c.ssmParameter}` : ''
   ].filter(Boolean)

@@ -8,6 +8,8 @@ import { describeError } from '../aws/errors.js'
 import type { Config } from '../config.js'
 import type { RunContext } from '../context.js'
 import type { Image } from '../types.js'
+import { copyKmsKey, copyTargets, type CopyTarget } from './copy.js'
+import { checkDefaultKeys } from './default-key.js'
 import { error, warning, type Finding } from './findings.js'
 
 /** What another account needs on the key to launch, copy or re-encrypt an encrypted AMI. */
@@ -35,14 +37,49 @@ function sharesAnything(config: Config): boolean {
 
 const isAwsManagedAlias = (key: string): boolean => /(^|:)alias\/aws\/ebs$/.test(key)
 
-/** Pre-flight findings about the source's snapshot keys and the configured copy keys. */
-export async function checkEncryption(ctx: RunContext, image: Image): Promise<Finding[]> {
-  const { config } = ctx
+/** The configured copy keys: `kms-key-id` and every `region-kms-key-ids` value. */
+function configuredCopyKeys(config: Config): string[] {
+  return [config.copy.kmsKeyId, ...Object.values(config.copy.regionKmsKeyIds)].filter(
+    (k): k is string => Boolean(k)
+  )
+}
+
+/** AMIs with encrypted snapshots can never be public (EC2 User Guide, "Share an AMI publicly"). */
+function publicEncryptionFindings(config: Config, image: Image): Finding[] {
+  if (!config.share.public) return []
   const findings: Finding[] = []
+  if (configuredCopyKeys(config).length > 0) {
+    findings.push(
+      error(
+        `share-public with kms-key-id / region-kms-key-ids: copies encrypted with a KMS key can never be public (AWS does not allow public AMIs with encrypted snapshots). Remove the copy keys, or set share-public: false.`
+      )
+    )
+  }
+  const encrypted = image.snapshots.filter((s) => s.encrypted).map((s) => s.id)
+  if (encrypted.length > 0) {
+    findings.push(
+      error(
+        `share-public: ${image.id} has encrypted snapshots (${encrypted.join(', ')}), and AWS never allows an AMI with encrypted snapshots to be public, whatever the key. Set share-public: false, or build an unencrypted image to publish.`
+      )
+    )
+  }
+  return findings
+}
+
+/**
+ * Pre-flight findings about the source's snapshot keys, the configured copy keys and the default
+ * EBS key each copy would otherwise land on. `targets` defaults to the run's copy targets.
+ */
+export async function checkEncryption(
+  ctx: RunContext,
+  image: Image,
+  targets: CopyTarget[] = copyTargets(ctx.config, image)
+): Promise<Finding[]> {
+  const { config } = ctx
+  const findings: Finding[] = [...publicEncryptionFindings(config, image)]
   if (sharesAnything(config)) {
-    const copyKeys = [config.copy.kmsKeyId, ...Object.values(config.copy.regionKmsKeyIds)]
-    for (const key of copyKeys) {
-      if (key && isAwsManagedAlias(key)) {
+    for (const key of configuredCopyKeys(config)) {
+      if (isAwsManagedAlias(key)) {
         findings.push(
           error(
             `kms-key-id / region-kms-key-ids: ${key} is the AWS-managed EBS key, and AMIs encrypted with it cannot be shared or copied to other accounts. Use a customer managed KMS key.`
@@ -51,6 +88,8 @@ export async function checkEncryption(ctx: RunContext, image: Image): Promise<Fi
       }
     }
   }
+  findings.push(...(await checkCopyKeyPolicies(ctx, targets)))
+  findings.push(...(await checkDefaultKeys(ctx, image, targets)))
   if (image.planned || image.snapshots.length === 0) return findings
   if (image.ownerId !== image.accountId) {
     ctx.log.debug(`Encryption check skipped: ${image.id} is owned by ${image.ownerId}`)
@@ -72,27 +111,87 @@ export async function checkEncryption(ctx: RunContext, image: Image): Promise<Fi
     }
     const accounts = keyUserAccounts(config)
     if (accounts.length === 0) continue
-    let policy: string | undefined
+    const finding = await keyPolicyFinding(
+      ctx,
+      image.region,
+      keyId,
+      accounts,
+      `which encrypts the snapshots of ${image.id}`,
+      'share-accounts / copy-accounts'
+    )
+    if (finding) findings.push(finding)
+  }
+  return findings
+}
+
+/** A warning when the key policy does not let `accounts` use the key (or cannot be read). */
+async function keyPolicyFinding(
+  ctx: RunContext,
+  region: string,
+  keyId: string,
+  accounts: string[],
+  role: string,
+  inputs: string
+): Promise<Finding | undefined> {
+  let policy: string | undefined
+  try {
+    ;({ Policy: policy } = await ctx.clients
+      .kms(region)
+      .send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })))
+  } catch (e) {
+    return warning(
+      `Could not read the policy of KMS key ${keyId} in ${region} (${describeError(e)}); make sure accounts ${accounts.join(', ')} may use it (${permissionNames()}).`
+    )
+  }
+  const missing = accountsMissingKeyAccess(policy ?? '{}', accounts)
+  if (missing.length === 0) return undefined
+  return warning(
+    `The policy of KMS key ${keyId} in ${region}, ${role}, does not grant ${permissionNames()} to account(s) ${missing.join(', ')} (${inputs}). They will not be able to launch or copy the AMI unless an IAM policy or KMS grant allows it: add them to the key policy.`
+  )
+}
+
+/**
+ * The consumer-facing key check for the copies: in each region with a copy key, the accounts the
+ * copies are shared with (share-accounts) must be able to use that key. Keys given by alias or ID
+ * resolve in the build account; a copy account's own copy resolves them in that account, which
+ * this check cannot read, so only the build account's copies are checked.
+ */
+async function checkCopyKeyPolicies(ctx: RunContext, targets: CopyTarget[]): Promise<Finding[]> {
+  const { config } = ctx
+  const accounts = [...new Set(config.share.accounts)]
+  if (accounts.length === 0) return []
+  const findings: Finding[] = []
+  const seen = new Set<string>()
+  for (const target of targets) {
+    if (target.account) continue
+    const keyId = copyKmsKey(config, target.region)
+    if (!keyId || isAwsManagedAlias(keyId) || seen.has(`${target.region} ${keyId}`)) continue
+    seen.add(`${target.region} ${keyId}`)
+    let manager: string | undefined
     try {
-      ;({ Policy: policy } = await kms.send(
-        new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })
-      ))
+      const { KeyMetadata } = await ctx.clients
+        .kms(target.region)
+        .send(new DescribeKeyCommand({ KeyId: keyId }))
+      manager = KeyMetadata?.KeyManager
     } catch (e) {
+      const notFound = (e as { name?: string }).name === 'NotFoundException'
       findings.push(
-        warning(
-          `Could not read the policy of KMS key ${keyId} (${describeError(e)}); make sure accounts ${accounts.join(', ')} may use it (${permissionNames()}).`
+        (notFound ? error : warning)(
+          `kms-key-id / region-kms-key-ids: could not describe KMS key ${keyId} in ${target.region} (${describeError(e)})${notFound ? '; the copies there would fail. Give a key that exists in that region.' : '.'}`
         )
       )
       continue
     }
-    const missing = accountsMissingKeyAccess(policy ?? '{}', accounts)
-    if (missing.length > 0) {
-      findings.push(
-        warning(
-          `The policy of KMS key ${keyId}, which encrypts the snapshots of ${image.id}, does not grant ${permissionNames()} to account(s) ${missing.join(', ')} (share-accounts / copy-accounts). They will not be able to launch or copy the AMI unless an IAM policy or KMS grant allows it: add them to the key policy.`
-        )
-      )
-    }
+    if (manager === 'AWS') continue
+    const finding = await keyPolicyFinding(
+      ctx,
+      target.region,
+      keyId,
+      accounts,
+      'which encrypts the copies there',
+      'share-accounts'
+    )
+    if (finding) findings.push(finding)
   }
   return findings
 }

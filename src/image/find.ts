@@ -6,13 +6,15 @@ export async function findOwnImageByName(
   ec2: EC2Client,
   name: string
 ): Promise<AwsImage | undefined> {
-  // Names are unique per account and region, so one page holds the answer. Deprecated images
-  // still block the name, hence IncludeDeprecated.
+  // Names are unique per account and region, so one page holds the answer. Deprecated and
+  // disabled images still block the name; DescribeImages hides disabled ones even from their
+  // owner unless IncludeDisabled is set.
   const { Images = [] } = await ec2.send(
     new DescribeImagesCommand({
       Owners: ['self'],
       Filters: [{ Name: 'name', Values: [name] }],
-      IncludeDeprecated: true
+      IncludeDeprecated: true,
+      IncludeDisabled: true
     })
   )
   // The name filter treats * and ? as wildcards; keep only the exact match.

@@ -10,15 +10,12 @@ import {
   type EC2Client,
   type LaunchPermission
 } from '@aws-sdk/client-ec2'
-import type { Config, SharingMode } from '../config.js'
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas'
+import type { Config, CopyAccount, SharingMode } from '../config.js'
 import type { RunContext } from '../context.js'
 import type { LaunchPermissions } from '../types.js'
-import { error, type Finding } from './findings.js'
-
-/** Accounts + organizations + OUs per AMI per region (AWS quota). */
-export const MAX_SHARING_ENTITIES = 1000
-/** Public AMIs per region (AWS quota). */
-export const MAX_PUBLIC_IMAGES = 5
+import { error, warning, type Finding } from './findings.js'
+import { AMI_SHARING, PUBLIC_AMIS, readQuota, unreadQuotaWarning } from './quotas.js'
 /** ModifySnapshotAttribute takes at most 500 modifications per call. */
 const SNAPSHOT_BATCH = 500
 
@@ -151,6 +148,8 @@ export interface ShareTarget {
    * permissions yet, so in `add` mode there is nothing to read before granting.
    */
   createdThisRun?: boolean
+  /** The copy account that owns it; undefined: the build account. */
+  account?: CopyAccount
 }
 
 const NO_PERMISSIONS: LaunchPermissions = {
@@ -175,11 +174,7 @@ export async function shareImage(
   const knownEmpty = target.createdThisRun === true && spec.mode === 'add'
   const current = knownEmpty ? NO_PERMISSIONS : await readLaunchPermissions(ec2, target.imageId)
   const change = planShareChange(current, spec)
-  if (entityCount(change.after) > MAX_SHARING_ENTITIES) {
-    throw new Error(
-      `Cannot share ${target.imageId} in ${target.region} with ${entityCount(change.after)} accounts, organizations and OUs: AWS allows at most ${MAX_SHARING_ENTITIES} per AMI per region. Share with organizations or OUs instead of many accounts.`
-    )
-  }
+  await checkSharingQuota(ctx, target, entityCount(change.after))
   if (change.add.length + change.remove.length > 0) {
     await ec2.send(
       new ModifyImageAttributeCommand({
@@ -192,8 +187,34 @@ export async function shareImage(
     )
     ctx.log.info(`Shared ${target.imageId} in ${target.region}: ${describeChange(change)}`)
   }
-  await shareSnapshots(ec2, target.snapshotIds, spec.snapshotAccounts, knownEmpty)
+  await shareSnapshots(ec2, target.snapshotIds, spec.snapshotAccounts, knownEmpty, spec.mode)
   return change.after
+}
+
+/**
+ * More entities than the default "AMI sharing" quota: refuse only what the applied quota refuses;
+ * when it cannot be read, warn and let AWS decide (its error is reported with its reason).
+ */
+async function checkSharingQuota(
+  ctx: RunContext,
+  target: ShareTarget,
+  count: number
+): Promise<void> {
+  if (count <= AMI_SHARING.defaultValue) return
+  const where = `${target.region}${target.account ? ` (account ${target.account.accountId})` : ''}`
+  const reading = await readQuota(
+    ctx.clients.serviceQuotas(target.region, target.account),
+    AMI_SHARING
+  )
+  if ('error' in reading) {
+    ctx.warn(unreadQuotaWarning(AMI_SHARING, where, reading.error))
+    return
+  }
+  if (count > reading.value) {
+    throw new Error(
+      `Cannot share ${target.imageId} in ${target.region} with ${count} accounts, organizations and OUs: the "AMI sharing" quota there is ${reading.value} per AMI. Share with organizations or OUs instead of many accounts, or raise the quota (${AMI_SHARING.quotaCode}) in Service Quotas.`
+    )
+  }
 }
 
 function describeChange(change: ShareChange): string {
@@ -215,9 +236,10 @@ export async function shareSnapshots(
   ec2: EC2Client,
   snapshotIds: string[],
   accounts: string[],
-  knownEmpty = false
+  knownEmpty = false,
+  mode: SharingMode = 'add'
 ): Promise<void> {
-  if (accounts.length === 0) return
+  if (accounts.length === 0 && mode === 'add') return
   for (const snapshotId of snapshotIds) {
     const current = knownEmpty
       ? undefined
@@ -227,31 +249,49 @@ export async function shareSnapshots(
             Attribute: 'createVolumePermission'
           })
         )
-    const granted = new Set((current?.CreateVolumePermissions ?? []).map((p) => p.UserId))
+    const grantedIds = (current?.CreateVolumePermissions ?? []).flatMap((p) =>
+      p.UserId ? [p.UserId] : []
+    )
+    const granted = new Set(grantedIds)
     const missing = accounts.filter((account) => !granted.has(account))
-    for (let i = 0; i < missing.length; i += SNAPSHOT_BATCH) {
-      await ec2.send(
-        new ModifySnapshotAttributeCommand({
-          SnapshotId: snapshotId,
-          Attribute: 'createVolumePermission',
-          CreateVolumePermission: {
-            Add: missing.slice(i, i + SNAPSHOT_BATCH).map((UserId) => ({ UserId }))
-          }
-        })
-      )
-    }
+    // `exact`: accounts no longer listed lose createVolumePermission too.
+    const extra = mode === 'exact' ? grantedIds.filter((id) => !accounts.includes(id)) : []
+    // ModifySnapshotAttribute takes Add or Remove in one call, not both.
+    await modifySnapshotPermissions(ec2, snapshotId, 'Add', missing)
+    await modifySnapshotPermissions(ec2, snapshotId, 'Remove', extra)
+  }
+}
+
+async function modifySnapshotPermissions(
+  ec2: EC2Client,
+  snapshotId: string,
+  operation: 'Add' | 'Remove',
+  accounts: string[]
+): Promise<void> {
+  for (let i = 0; i < accounts.length; i += SNAPSHOT_BATCH) {
+    await ec2.send(
+      new ModifySnapshotAttributeCommand({
+        SnapshotId: snapshotId,
+        Attribute: 'createVolumePermission',
+        CreateVolumePermission: {
+          [operation]: accounts.slice(i, i + SNAPSHOT_BATCH).map((UserId) => ({ UserId }))
+        }
+      })
+    )
   }
 }
 
 /**
  * share-public pre-flight for one (account, region): block public access must be off and the
- * account must hold fewer than 5 public AMIs there (an AMI that is already public needs no slot).
+ * account must hold fewer public AMIs there than its "Public AMIs" quota (an AMI that is already
+ * public needs no slot). The quota is read only when the default (5) would refuse.
  */
 export async function checkPublicSharing(
   ec2: EC2Client,
   region: string,
   accountId: string,
-  imageId?: string
+  imageId?: string,
+  quotas?: ServiceQuotasClient
 ): Promise<Finding[]> {
   const where = `${region} (account ${accountId})`
   const state = await ec2.send(new GetImageBlockPublicAccessStateCommand({}))
@@ -275,10 +315,21 @@ export async function checkPublicSharing(
   }
   const others = publicIds.filter((id) => id !== imageId)
   if (imageId && others.length < publicIds.length) return []
-  if (others.length >= MAX_PUBLIC_IMAGES) {
+  if (others.length < PUBLIC_AMIS.defaultValue) return []
+  const reading = quotas
+    ? await readQuota(quotas, PUBLIC_AMIS)
+    : { error: 'no Service Quotas client' }
+  if ('error' in reading) {
+    return [
+      warning(
+        `share-public: the account already has ${others.length} public AMIs in ${where}. ${unreadQuotaWarning(PUBLIC_AMIS, where, reading.error)}`
+      )
+    ]
+  }
+  if (others.length >= reading.value) {
     return [
       error(
-        `share-public: the account already has ${others.length} public AMIs in ${where} (${others.join(', ')}); AWS allows ${MAX_PUBLIC_IMAGES} per region. Make one of them private or deregister it, or set share-public: false.`
+        `share-public: the account already has ${others.length} public AMIs in ${where} (${others.join(', ')}); its "Public AMIs" quota there is ${reading.value}. Make one of them private or deregister it, raise the quota (${PUBLIC_AMIS.quotaCode}) in Service Quotas, or set share-public: false.`
       )
     ]
   }

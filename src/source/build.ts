@@ -133,7 +133,7 @@ async function onNameTaken(
       )
     } else if (result.ReturnCode && result.ReturnCode !== 'success') {
       ctx.warn(
-        `Snapshot ${result.SnapshotId} of replaced ${id} was not deleted: ${result.ReturnCode}`
+        `Snapshot ${result.SnapshotId} of replaced ${id} was not deleted: ${result.ReturnCode}${result.ReturnCode === 'missing-permissions' ? ' (the role may not call ec2:DeleteSnapshot)' : ''}`
       )
     }
   }

@@ -22,9 +22,18 @@ export async function describeExisting(
       `ami-id: ${amiId} does not exist in ${ctx.config.region} or is not visible to account ${accountId} (it must be owned by or shared with it)`
     )
   try {
-    const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] }))
+    // A disabled AMI is left out of DescribeImages, even by ID and for its owner, without IncludeDisabled.
+    const { Images = [] } = await ec2.send(
+      new DescribeImagesCommand({ ImageIds: [amiId], IncludeDisabled: true })
+    )
     const image = Images.find((i) => i.ImageId === amiId)
     if (!image) throw notVisible()
+    if (image.State === 'disabled') {
+      throw new InputError(
+        'ami-id',
+        `ami-id: ${amiId} is disabled, so nobody can launch or share it. Re-enable it first (\`aws ec2 enable-image --image-id ${amiId} --region ${ctx.config.region}\`; its launch permissions are not restored), or give another AMI.`
+      )
+    }
     return image
   } catch (error) {
     const code = errorCode(error)

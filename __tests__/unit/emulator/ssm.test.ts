@@ -249,7 +249,7 @@ describe('runbooks', () => {
 
 describe('Parameter Store', () => {
   it('stores aws:ec2:image values only for AMIs visible in the region', () => {
-    const { callSsm, imageId } = setup()
+    const { callSsm, imageId, sim } = setup()
     const put = (value: string, overwrite = false) =>
       callSsm(ACCOUNT, R, 'PutParameter', {
         Name: '/golden/latest',
@@ -264,17 +264,51 @@ describe('Parameter Store', () => {
     ).toBe('ParameterNotFound')
     // A well-formed ID of an AMI that does not exist: success returned, nothing stored (asynchronous validation).
     expect(put('ami-0123456789abcdef0').Version).toBe(1)
+    sim.advance(10_000)
     expect(
       errorOf(() => callSsm(ACCOUNT, R, 'GetParameter', { Name: '/golden/latest' })).code
     ).toBe('ParameterNotFound')
     put(imageId)
+    // Still being validated: not there yet.
+    expect(
+      errorOf(() => callSsm(ACCOUNT, R, 'GetParameter', { Name: '/golden/latest' })).code
+    ).toBe('ParameterNotFound')
+    sim.advance(10_000)
     expect(callSsm(ACCOUNT, R, 'GetParameter', { Name: '/golden/latest' }).Parameter).toMatchObject(
       { Value: imageId, Version: 1, DataType: 'aws:ec2:image' }
     )
     expect(errorOf(() => put(imageId)).code).toBe('ParameterAlreadyExists')
     expect(put(imageId, true).Version).toBe(2)
+    sim.advance(10_000)
+    expect(callSsm(ACCOUNT, R, 'GetParameter', { Name: '/golden/latest' }).Parameter.Version).toBe(
+      2
+    )
     expect(
       errorOf(() => callSsm(ACCOUNT, 'eu-west-1', 'GetParameter', { Name: '/golden/latest' })).code
     ).toBe('ParameterNotFound')
+  })
+})
+
+describe('Parameter Store, aws:ec2:image validation told to reject', () => {
+  it('answers 200 but never stores the value, and lists the rejection', () => {
+    const { callSsm, imageId, sim } = setup({ 'ssm.rejectImageParameters': ['/golden/latest'] })
+    const put = callSsm(ACCOUNT, R, 'PutParameter', {
+      Name: '/golden/latest',
+      Value: imageId,
+      Type: 'String',
+      DataType: 'aws:ec2:image'
+    })
+    expect(put.Version).toBe(1)
+    sim.advance(10_000)
+    expect(
+      errorOf(() => callSsm(ACCOUNT, R, 'GetParameter', { Name: '/golden/latest' })).code
+    ).toBe('ParameterNotFound')
+    const state = ssm.snapshot!(sim) as { rejectedParameters: { name: string; reason: string }[] }
+    expect(state.rejectedParameters).toEqual([
+      expect.objectContaining({
+        name: '/golden/latest',
+        reason: expect.stringContaining('rejectImageParameters')
+      })
+    ])
   })
 })

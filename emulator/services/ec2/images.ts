@@ -28,6 +28,8 @@ import { deviceName, imageXml } from './render.js'
 import { ec2State, timings, type Ec2State, type Image, type Snapshot } from './state.js'
 import { copySlowdown, imageFailure } from './faults.js'
 import { mergeTags } from './tags.js'
+import { defaultKmsKeyArn, ebsDefaults } from './ebs-defaults.js'
+import { includeDisabled } from './image-state.js'
 
 const IMAGE_FILTERS: Record<string, (img: Image, caller: Caller) => string[]> = {
   name: (i) => [i.name],
@@ -91,6 +93,8 @@ export function describeImages(sim: Sim, caller: Caller, params: Params) {
   const users = list(params, 'ExecutableBy')
   const fs = filters(params)
   const includeDeprecated = bool(params, 'IncludeDeprecated') ?? false
+  // DescribeImages IncludeDisabled: disabled AMIs are left out unless asked for, for the owner too.
+  const withDisabled = includeDisabled(params)
   if (ids.length && str(params, 'MaxResults') !== undefined) {
     throw new AwsError(
       'InvalidParameterCombination',
@@ -126,6 +130,7 @@ export function describeImages(sim: Sim, caller: Caller, params: Params) {
     )
   }
   const selected = candidates
+    .filter((img) => withDisabled || img.state !== 'disabled')
     .filter((img) => !owners.length || owners.some((o) => ownerMatches(img, o, caller)))
     .filter((img) => !users.length || users.some((u) => executableBy(s, img, u, caller)))
     .filter((img) => fs.every((f) => matchesFilter(img, f, caller)))
@@ -369,6 +374,22 @@ export function copyImage(sim: Sim, caller: Caller, params: Params) {
       x.region === caller.region &&
       x.ownerId === caller.accountId
   ).length
+  // how-ami-copy-works: at most 300 concurrent AMI copies per destination Region, per account.
+  const imageCopies = Object.values(s.images).filter(
+    (i) =>
+      i.state === 'pending' &&
+      i.sourceImageId !== undefined &&
+      i.sourceInstanceId === undefined &&
+      i.region === caller.region &&
+      i.ownerId === caller.accountId
+  ).length
+  if (imageCopies >= t.maxImageCopies) {
+    throw new AwsError(
+      'ResourceLimitExceeded',
+      `You have reached the limit of ${t.maxImageCopies} concurrent AMI copies in region ${caller.region}.`
+    )
+  }
+  // ebs-copy-snapshot: at most 20 concurrent snapshot copies per destination Region, per account.
   if (inFlight + src.blockDevices.length > t.maxSnapshotCopies) {
     throw new AwsError(
       'ResourceLimitExceeded',
@@ -383,14 +404,19 @@ export function copyImage(sim: Sim, caller: Caller, params: Params) {
   const imageId = sim.newId('ami')
   const sameOwner = src.ownerId === caller.accountId
   let readyAt = now
+  const defaults = ebsDefaults(sim, caller.accountId, caller.region)
+  const defaultKey = defaults.kmsKeyId
+    ? defaultKmsKeyArn(sim, caller.accountId, caller.region)
+    : awsManagedEbsKey(caller.accountId, caller.region).arn
   const blockDevices = src.blockDevices.map((d) => {
-    const encrypted = encryptedParam || d.encrypted
+    // CopyImage Encrypted: copies of encrypted snapshots stay encrypted; with EBS encryption by
+    // default (GetEbsEncryptionByDefault) unencrypted ones are encrypted too.
+    const encrypted = encryptedParam || d.encrypted || defaults.encryptionByDefault
+    // CopyImage KmsKeyId: without it, the destination's default KMS key for EBS (GetEbsDefaultKmsKeyId).
     const key = !encrypted
       ? undefined
       : (kmsKeyId ??
-        (d.kmsKeyId && sameOwner && sourceRegion === caller.region
-          ? d.kmsKeyId
-          : awsManagedEbsKey(caller.accountId, caller.region).arn))
+        (d.kmsKeyId && sameOwner && sourceRegion === caller.region ? d.kmsKeyId : defaultKey))
     const duration = Math.round((t.copyBaseMs + d.volumeSize * t.copyMsPerGiB) * slow)
     readyAt = Math.max(readyAt, now + duration)
     const snap: Snapshot = {

@@ -10,6 +10,14 @@ import {
   enableImageDeprecation,
   enableImageDeregistrationProtection
 } from './lifecycle.js'
+import {
+  getEbsDefaultKmsKeyId,
+  getEbsEncryptionByDefault,
+  modifyEbsDefaultKmsKeyId,
+  resetEbsDefaultKmsKeyId,
+  setEncryptionByDefault
+} from './ebs-defaults.js'
+import { disableImage, enableImage } from './image-state.js'
 import { filters, globMatch, list, paginate, str, type Params } from './params.js'
 import { instanceXml } from './render.js'
 import { seedEc2 } from './seed.js'
@@ -161,7 +169,15 @@ const HANDLERS: Record<string, Handler> = {
   DisableImageBlockPublicAccess: setBlockPublicAccess('unblocked'),
   DescribeImageReferences: describeImageReferences,
   DescribeInstances: describeInstances,
-  DescribeRegions: describeRegions
+  DescribeRegions: describeRegions,
+  DisableImage: disableImage,
+  EnableImage: enableImage,
+  GetEbsEncryptionByDefault: getEbsEncryptionByDefault,
+  GetEbsDefaultKmsKeyId: getEbsDefaultKmsKeyId,
+  EnableEbsEncryptionByDefault: setEncryptionByDefault(true),
+  DisableEbsEncryptionByDefault: setEncryptionByDefault(false),
+  ModifyEbsDefaultKmsKeyId: modifyEbsDefaultKmsKeyId,
+  ResetEbsDefaultKmsKeyId: resetEbsDefaultKmsKeyId
 }
 
 const MUTATING = new Set([
@@ -178,7 +194,13 @@ const MUTATING = new Set([
   'EnableImageDeregistrationProtection',
   'DisableImageDeregistrationProtection',
   'EnableImageBlockPublicAccess',
-  'DisableImageBlockPublicAccess'
+  'DisableImageBlockPublicAccess',
+  'DisableImage',
+  'EnableImage',
+  'EnableEbsEncryptionByDefault',
+  'DisableEbsEncryptionByDefault',
+  'ModifyEbsDefaultKmsKeyId',
+  'ResetEbsDefaultKmsKeyId'
 ])
 
 /** A JSON view of EC2 state for /_sim/state, with dates as ISO strings. */
@@ -203,7 +225,8 @@ function snapshotEc2(sim: Sim) {
     instances: Object.values(s.instances),
     launchTemplates: Object.values(s.launchTemplates),
     blockPublicAccess: s.blockPublicAccess,
-    accounts: s.accounts
+    accounts: s.accounts,
+    ebsDefaults: s.ebsDefaults ?? {}
   }
 }
 

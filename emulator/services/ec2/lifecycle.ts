@@ -4,6 +4,7 @@ import { AwsError, type Caller, type Sim } from '../../types.js'
 import { dryRunGate, imagesUsingSnapshot, isPublic, ownedImage, visibleImage } from './access.js'
 import { bool, list, paginate, required, str, structs, type Params } from './params.js'
 import { ec2State } from './state.js'
+import { settleParameters } from '../ssm/parameters.js'
 
 const DAY = 86_400_000
 const COOLDOWN_MS = DAY
@@ -57,8 +58,8 @@ export function enableImageDeprecation(sim: Sim, caller: Caller, params: Params)
       `Value (${raw}) for parameter DeprecateAt is invalid.`
     )
   const now = sim.clock.now()
-  // EC2 rounds seconds down to the minute.
-  const rounded = Math.floor(at / 60_000) * 60_000
+  // EnableImageDeprecation: "If you specify a value for seconds, Amazon EC2 rounds the seconds to the nearest minute."
+  const rounded = Math.round(at / 60_000) * 60_000
   if (rounded < now - 60_000) {
     throw new AwsError('InvalidParameterValue', 'The deprecation time cannot be in the past.')
   }
@@ -119,6 +120,8 @@ const REFERENCE_TYPES = [
   'imagebuilder:ContainerRecipe'
 ]
 
+const INSTANCE_STATES = ['pending', 'running', 'shutting-down', 'terminated', 'stopping', 'stopped']
+
 interface SsmParameterView {
   name: string
   accountId: string
@@ -140,7 +143,34 @@ export function describeImageReferences(sim: Sim, caller: Caller, params: Params
   }
   for (const id of ids) visibleImage(sim, caller, id)
   const all = bool(params, 'IncludeAllResourceTypes') ?? false
-  const requested = structs(params, 'ResourceType').map((r) => str(r, 'ResourceType') ?? '')
+  const requestTypes = structs(params, 'ResourceType')
+  const requested = requestTypes.map((r) => str(r, 'ResourceType') ?? '')
+  // ResourceTypeOption state-name (API ResourceTypeOption): default all states, terminated included;
+  // values given for ec2:Instance override the IncludeAllResourceTypes default.
+  let instanceStates: string[] | undefined
+  for (const r of requestTypes) {
+    for (const o of structs(r, 'ResourceTypeOption')) {
+      const name = str(o, 'OptionName')
+      const values = list(o, 'OptionValue')
+      if (name === 'state-name') {
+        if (str(r, 'ResourceType') !== 'ec2:Instance') {
+          throw new AwsError(
+            'InvalidParameterValue',
+            'The option state-name is valid only for ec2:Instance.'
+          )
+        }
+        const bad = values.find((v) => !INSTANCE_STATES.includes(v))
+        if (bad)
+          throw new AwsError(
+            'InvalidParameterValue',
+            `Value (${bad}) for option state-name is invalid.`
+          )
+        instanceStates = values
+      } else if (name !== 'version-depth') {
+        throw new AwsError('InvalidParameterValue', `The option '${name}' is not supported.`)
+      }
+    }
+  }
   if (!all && !requested.length) {
     throw new AwsError(
       'MissingParameter',
@@ -161,7 +191,7 @@ export function describeImageReferences(sim: Sim, caller: Caller, params: Params
           i.imageId === id &&
           i.accountId === accountId &&
           i.region === region &&
-          i.state !== 'terminated'
+          (instanceStates ?? INSTANCE_STATES).includes(i.state)
         ) {
           refs.push({
             imageId: id,
@@ -183,6 +213,7 @@ export function describeImageReferences(sim: Sim, caller: Caller, params: Params
       }
     }
     if (types.has('ssm:Parameter')) {
+      settleParameters(sim)
       const ssm = sim.state.ssm as { parameters?: Record<string, SsmParameterView> } | undefined
       for (const p of Object.values(ssm?.parameters ?? {})) {
         if (

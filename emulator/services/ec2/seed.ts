@@ -51,7 +51,7 @@ export interface SeedImage {
   name: string
   description?: string
   ownerAlias?: string
-  state?: 'available' | 'pending' | 'failed'
+  state?: 'available' | 'pending' | 'failed' | 'disabled'
   stateReason?: { code: string; message: string }
   creationDate?: string
   public?: boolean
@@ -86,6 +86,13 @@ export interface Ec2Seed {
   instances?: SeedInstance[]
   images?: SeedImage[]
   launchTemplates?: SeedLaunchTemplate[]
+  /** EBS encryption by default and the default KMS key per (account, region); default off / aws/ebs. */
+  ebsDefaults?: {
+    accountId: string
+    region: string
+    encryptionByDefault?: boolean
+    kmsKeyId?: string
+  }[]
 }
 
 function toTags(input: TagsInput | undefined): Tag[] {
@@ -114,6 +121,13 @@ export function seedEc2(data: unknown, sim: Sim) {
     s.accounts[id] = { ...s.accounts[id], ...info }
   for (const b of seed.blockPublicAccess ?? [])
     s.blockPublicAccess[`${b.accountId}/${b.region}`] = b.state
+  for (const d of seed.ebsDefaults ?? []) {
+    s.ebsDefaults ??= {}
+    s.ebsDefaults[`${d.accountId}/${d.region}`] = {
+      encryptionByDefault: d.encryptionByDefault ?? false,
+      kmsKeyId: d.kmsKeyId
+    }
+  }
 
   for (const img of seed.images ?? []) {
     need(img.accountId && img.region && img.name, 'an image needs accountId, region and name')
@@ -171,7 +185,8 @@ export function seedEc2(data: unknown, sim: Sim) {
       architecture: img.architecture ?? 'x86_64',
       platformDetails: img.platformDetails ?? 'Linux/UNIX',
       tags: toTags(img.tags),
-      launchPermissions: perms,
+      // DisableImage: a disabled AMI has no launch permissions.
+      launchPermissions: img.state === 'disabled' ? [] : perms,
       deprecationTime: img.deprecationTime ? Date.parse(img.deprecationTime) : undefined,
       deregistrationProtection: img.deregistrationProtection
         ? { withCooldown: img.deregistrationProtection === 'enabled-with-cooldown' }

@@ -5,6 +5,7 @@ import { isAwsManagedKey } from '../../kms-keys.js'
 import { dryRunGate, isPublic, ownedImage, ownedSnapshot } from './access.js'
 import { list, required, str, structs, type Params } from './params.js'
 import { protectionText } from './render.js'
+import { AMI_SHARING_QUOTA, appliedQuota, PUBLIC_AMIS_QUOTA } from '../servicequotas.js'
 import {
   blockPublicAccessState,
   ec2State,
@@ -13,8 +14,6 @@ import {
   type VolumePermission
 } from './state.js'
 
-const MAX_SHARING_ENTITIES = 1000
-const MAX_PUBLIC_IMAGES = 5
 const ORG_ARN = /^arn:aws[a-z-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/
 const OU_ARN =
   /^arn:aws[a-z-]*:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/
@@ -113,6 +112,13 @@ export function modifyImageAttribute(sim: Sim, caller: Caller, params: Params) {
       `Value (${imds}) for parameter ImdsSupport is invalid.`
     )
   }
+  if (add.length && img.state === 'disabled') {
+    // DisableImage: a disabled AMI can't be shared.
+    throw new AwsError(
+      'InvalidParameter',
+      `The image ${img.imageId} is disabled and cannot be shared.`
+    )
+  }
   if (add.length && usesAwsManagedKey(img)) {
     throw new AwsError(
       'InvalidParameter',
@@ -130,13 +136,15 @@ export function modifyImageAttribute(sim: Sim, caller: Caller, params: Params) {
           'To publicly share the image, you must call the DisableImageBlockPublicAccess API.'
       )
     }
+    // ami-quotas: "Public AMIs", 5 per Region by default, adjustable (Service Quotas L-0E3CBAB9).
+    const maxPublic = appliedQuota(sim, img.ownerId, img.region, PUBLIC_AMIS_QUOTA)
     const publicCount = Object.values(s.images).filter(
       (i) => i.ownerId === img.ownerId && i.region === img.region && isPublic(i)
     ).length
-    if (publicCount >= MAX_PUBLIC_IMAGES) {
+    if (publicCount >= maxPublic) {
       throw new AwsError(
         'ResourceLimitExceeded',
-        `You have reached your quota of ${MAX_PUBLIC_IMAGES} public images for this Region. ` +
+        `You have reached your quota of ${maxPublic} public images for this Region. ` +
           'To make this image public, you must first make one of your other public images private.'
       )
     }
@@ -144,10 +152,12 @@ export function modifyImageAttribute(sim: Sim, caller: Caller, params: Params) {
   const next = img.launchPermissions.filter((p) => !remove.some((r) => samePermission(p, r)))
   for (const p of add) if (!next.some((q) => samePermission(p, q))) next.push(p)
   const entities = next.filter((p) => p.group === undefined).length
-  if (entities > MAX_SHARING_ENTITIES) {
+  // ami-quotas: "AMI sharing", 1,000 entities per AMI per Region by default, adjustable (L-70015FFA).
+  const maxEntities = appliedQuota(sim, img.ownerId, img.region, AMI_SHARING_QUOTA)
+  if (entities > maxEntities) {
     throw new AwsError(
       'ResourceLimitExceeded',
-      `An AMI can be shared with at most ${MAX_SHARING_ENTITIES} accounts, organizations and organizational units ` +
+      `An AMI can be shared with at most ${maxEntities} accounts, organizations and organizational units ` +
         `in a Region; this request would share it with ${entities}.`
     )
   }
@@ -256,6 +266,13 @@ export function modifySnapshotAttribute(sim: Sim, caller: Caller, params: Params
     ...list(params, 'UserGroup').map((group) => ({ group: group as 'all' }))
   ]
   applyLegacyOperation(params, legacy, add, remove)
+  if (add.length && remove.length) {
+    // ModifySnapshotAttribute: one call either adds or removes createVolumePermission, not both.
+    throw new AwsError(
+      'InvalidParameterCombination',
+      'You can specify either Add or Remove for CreateVolumePermission, but not both.'
+    )
+  }
   if (add.length + remove.length > MAX_SNAPSHOT_MODIFICATIONS) {
     throw new AwsError(
       'InvalidParameterValue',

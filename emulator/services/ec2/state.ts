@@ -55,7 +55,8 @@ export interface Image {
   region: string
   name: string
   description?: string
-  state: 'pending' | 'available' | 'failed'
+  /** `disabled`: DisableImage (emulator/services/ec2/image-state.ts). */
+  state: 'pending' | 'available' | 'failed' | 'disabled'
   creationDate: number
   readyAt: number
   /** Before this simulated ms, the ID answers InvalidAMIID.NotFound (eventual consistency). */
@@ -124,6 +125,8 @@ export interface Ec2State {
   accounts: Record<string, AccountInfo>
   /** `${accountId}/${region}/${action}/${token}` → the request's fingerprint and result. */
   clientTokens: Record<string, { fingerprint: string; imageId: string }>
+  /** `${accountId}/${region}` → EBS encryption by default and default key (ebs-defaults.ts). */
+  ebsDefaults?: Record<string, { encryptionByDefault: boolean; kmsKeyId?: string }>
 }
 
 export function ec2State(sim: Sim): Ec2State {
@@ -163,7 +166,8 @@ export function timings(sim: Sim) {
     copyBaseMs: setting(sim, 'ec2', 'copyBaseMs', 4 * MINUTE),
     copyMsPerGiB: setting(sim, 'ec2', 'copyMsPerGiB', 30_000),
     notFoundWindowMs: setting(sim, 'ec2', 'notFoundWindowMs', 2_000),
-    maxSnapshotCopies: setting(sim, 'ec2', 'maxConcurrentSnapshotCopies', 20)
+    maxSnapshotCopies: setting(sim, 'ec2', 'maxConcurrentSnapshotCopies', 20),
+    maxImageCopies: setting(sim, 'ec2', 'maxConcurrentImageCopies', 300)
   }
 }
 

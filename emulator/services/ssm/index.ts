@@ -9,7 +9,7 @@ import {
 } from './automation.js'
 import type { DocParameter, StepDef } from './documents.js'
 import { advance } from './engine.js'
-import { getParameter, putParameter } from './parameters.js'
+import { getParameter, putParameter, settleParameters } from './parameters.js'
 import { ssmState } from './state.js'
 
 type Handler = (sim: Sim, caller: Caller, body: Record<string, unknown>) => unknown
@@ -108,6 +108,7 @@ function seedSsm(data: unknown, sim: Sim) {
 }
 
 function snapshotSsm(sim: Sim) {
+  settleParameters(sim)
   const s = ssmState(sim)
   for (const e of Object.values(s.executions)) advance(sim, e)
   const iso = (ms: number | undefined) =>
@@ -150,6 +151,7 @@ export const ssm: ServiceModule = {
         'InvalidAction',
         `The action ${req.action} is not valid for this web service.`
       )
+    settleParameters(sim)
     return handler(sim, req.caller, req.params)
   },
   isMutating: (action) => MUTATING.has(action),

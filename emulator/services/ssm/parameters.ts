@@ -2,6 +2,7 @@
 import { AwsError, type Caller, type Sim } from '../../types.js'
 import { ec2State } from '../ec2/state.js'
 import { isPublic, sharedWith } from '../ec2/access.js'
+import { setting } from '../ec2/state.js'
 import { ssmState, type Parameter } from './state.js'
 
 type Body = Record<string, unknown>
@@ -89,17 +90,24 @@ export function putParameter(sim: Sim, caller: Caller, body: Body) {
         `Invalid value for parameter ${name}: ${value} is not a valid AMI ID format (ami-xxxxxxxxxxxxxxxxx).`
       )
     }
-    if (!amiUsable(sim, caller, value)) {
-      // Success is returned, but the asynchronous validation fails and nothing is stored.
-      s.rejectedParameters.push({
-        name,
-        accountId: caller.accountId,
-        region: caller.region,
-        value,
-        at: sim.clock.now()
-      })
-      return { Version: version, Tier: 'Standard' }
-    }
+    // PutParameter DataType: "a successful HTTP 200 response does not guarantee that your parameter
+    // was successfully created or updated. The aws:ec2:image value is validated asynchronously".
+    const now = sim.clock.now()
+    s.pendingParameters ??= []
+    s.pendingParameters.push({
+      name,
+      accountId: caller.accountId,
+      region: caller.region,
+      type,
+      dataType,
+      value,
+      version,
+      description: (body.Description as string | undefined) ?? existing?.description,
+      lastModified: now,
+      validAt: now + setting(sim, 'ssm', 'imageValidationMs', 3000),
+      forceReject: forcedRejection(sim, name)
+    })
+    return { Version: version, Tier: 'Standard' }
   }
   s.parameters[key(caller, name)] = {
     name,
@@ -113,6 +121,53 @@ export function putParameter(sim: Sim, caller: Caller, body: Body) {
     lastModified: sim.clock.now()
   }
   return { Version: version, Tier: 'Standard' }
+}
+
+/**
+ * `ssm.rejectImageParameters`: `true` or a list of parameter names whose aws:ec2:image
+ * validation fails whatever the AMI (e.g. to stand for an AMI SSM cannot see yet).
+ */
+function forcedRejection(sim: Sim, name: string): string | undefined {
+  const rule = setting<boolean | string[] | undefined>(
+    sim,
+    'ssm',
+    'rejectImageParameters',
+    undefined
+  )
+  const hit = rule === true || (Array.isArray(rule) && rule.includes(name))
+  return hit ? 'rejected by the emulator setting ssm.rejectImageParameters' : undefined
+}
+
+/** Finish the aws:ec2:image validations whose time has come: store the value, or reject it. */
+export function settleParameters(sim: Sim): void {
+  const s = ssmState(sim)
+  const now = sim.clock.now()
+  const due = (s.pendingParameters ?? []).filter((p) => p.validAt <= now)
+  if (!due.length) return
+  s.pendingParameters = (s.pendingParameters ?? []).filter((p) => p.validAt > now)
+  for (const { validAt: _at, forceReject, ...p } of due) {
+    const caller = { accountId: p.accountId, region: p.region } as Caller
+    const reason =
+      forceReject ??
+      (amiUsable(sim, caller, p.value)
+        ? undefined
+        : `${p.value} is not an AMI that account ${p.accountId} can use in ${p.region}`)
+    if (reason) {
+      // Validation failed: the parameter is not created or updated.
+      s.rejectedParameters.push({
+        name: p.name,
+        accountId: p.accountId,
+        region: p.region,
+        value: p.value,
+        at: now,
+        reason
+      })
+      continue
+    }
+    const k = `${p.accountId}/${p.region}/${p.name}`
+    const current = s.parameters[k]
+    s.parameters[k] = { ...p, version: (current?.version ?? 0) + 1 }
+  }
 }
 
 export function getParameter(sim: Sim, caller: Caller, body: Body) {

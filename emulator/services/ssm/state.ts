@@ -68,7 +68,14 @@ export interface SsmState {
     region: string
     value: string
     at: number
+    reason: string
   }[]
+  /**
+   * aws:ec2:image writes SSM is still validating: PutParameter has answered 200, but readers see
+   * the previous version until `validAt` (PutParameter, DataType; "Native parameter support for
+   * Amazon Machine Image IDs").
+   */
+  pendingParameters?: (Parameter & { validAt: number; forceReject?: string })[]
 }
 
 export function ssmState(sim: Sim): SsmState {
