@@ -10,8 +10,7 @@ import {
   enableImageDeprecation,
   enableImageDeregistrationProtection
 } from './lifecycle.js'
-import { filters, globMatch, list, paginate, str, type Params } from './params.js'
-import { instanceXml } from './render.js'
+import { filters, globMatch, list, str, type Params } from './params.js'
 import { seedEc2 } from './seed.js'
 import {
   describeImageAttribute,
@@ -20,8 +19,32 @@ import {
   modifySnapshotAttribute
 } from './sharing.js'
 import { deleteSnapshot, describeSnapshots } from './snapshots.js'
-import { blockPublicAccessState, ec2State, settle, type Instance } from './state.js'
+import { blockPublicAccessState, ec2State, settle } from './state.js'
 import { createTags, deleteTags, describeTags } from './tags.js'
+import { describeInstanceTypes } from './catalog.js'
+import {
+  describeInstances,
+  describeInstanceStatus,
+  getConsoleOutput,
+  instanceProfilesSnapshot,
+  runInstances,
+  settleInstances,
+  terminateInstances
+} from './instances.js'
+import {
+  createLaunchTemplate,
+  createLaunchTemplateVersion,
+  deleteLaunchTemplate,
+  describeLaunchTemplates,
+  describeLaunchTemplateVersions,
+  modifyLaunchTemplate
+} from './launch-templates.js'
+import {
+  describeSecurityGroups,
+  describeSubnets,
+  describeVpcs,
+  networkSnapshot
+} from './network.js'
 
 type Handler = (sim: Sim, caller: Caller, params: Params) => unknown
 
@@ -59,53 +82,6 @@ function describeRegions(_sim: Sim, _caller: Caller, params: Params) {
       regionEndpoint: `ec2.${r}.amazonaws.com`,
       optInStatus: 'opt-in-not-required'
     }))
-  }
-}
-
-function describeInstances(sim: Sim, caller: Caller, params: Params) {
-  const s = ec2State(sim)
-  const ids = list(params, 'InstanceId')
-  const mine = Object.values(s.instances).filter(
-    (i) => i.accountId === caller.accountId && i.region === caller.region
-  )
-  for (const id of ids) {
-    if (!mine.some((i) => i.instanceId === id)) {
-      throw new AwsError('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`)
-    }
-  }
-  const field: Record<string, (i: Instance) => string[]> = {
-    'instance-id': (i) => [i.instanceId],
-    'image-id': (i) => (i.imageId ? [i.imageId] : []),
-    'instance-state-name': (i) => [i.state],
-    'instance-type': (i) => [i.instanceType],
-    'tag-key': (i) => i.tags.map((t) => t.key)
-  }
-  const fs = filters(params)
-  const selected = mine
-    .filter((i) => !ids.length || ids.includes(i.instanceId))
-    .filter((i) =>
-      fs.every((f) => {
-        const values = f.name.startsWith('tag:')
-          ? i.tags.filter((t) => t.key === f.name.slice(4)).map((t) => t.value)
-          : (
-              field[f.name] ??
-              (() => {
-                throw new AwsError('InvalidParameterValue', `The filter '${f.name}' is invalid`)
-              })
-            )(i)
-        return f.values.some((p) => values.some((v) => globMatch(p, v)))
-      })
-    )
-  dryRunGate(params)
-  const { page, nextToken } = paginate('DescribeInstances', selected, params, { min: 5, max: 1000 })
-  return {
-    reservationSet: page.map((i) => ({
-      reservationId: `r-${i.instanceId.slice(2)}`,
-      ownerId: i.accountId,
-      groupSet: [],
-      instancesSet: [instanceXml(i)]
-    })),
-    ...(nextToken ? { nextToken } : {})
   }
 }
 
@@ -161,7 +137,22 @@ const HANDLERS: Record<string, Handler> = {
   DisableImageBlockPublicAccess: setBlockPublicAccess('unblocked'),
   DescribeImageReferences: describeImageReferences,
   DescribeInstances: describeInstances,
-  DescribeRegions: describeRegions
+  DescribeRegions: describeRegions,
+  // Instances, networking and launch templates (instances.ts, network.ts, launch-templates.ts).
+  RunInstances: runInstances,
+  TerminateInstances: terminateInstances,
+  DescribeInstanceStatus: describeInstanceStatus,
+  DescribeInstanceTypes: describeInstanceTypes,
+  GetConsoleOutput: getConsoleOutput,
+  DescribeVpcs: describeVpcs,
+  DescribeSubnets: describeSubnets,
+  DescribeSecurityGroups: describeSecurityGroups,
+  CreateLaunchTemplate: createLaunchTemplate,
+  CreateLaunchTemplateVersion: createLaunchTemplateVersion,
+  DescribeLaunchTemplates: describeLaunchTemplates,
+  DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
+  ModifyLaunchTemplate: modifyLaunchTemplate,
+  DeleteLaunchTemplate: deleteLaunchTemplate
 }
 
 const MUTATING = new Set([
@@ -178,12 +169,19 @@ const MUTATING = new Set([
   'EnableImageDeregistrationProtection',
   'DisableImageDeregistrationProtection',
   'EnableImageBlockPublicAccess',
-  'DisableImageBlockPublicAccess'
+  'DisableImageBlockPublicAccess',
+  'RunInstances',
+  'TerminateInstances',
+  'CreateLaunchTemplate',
+  'CreateLaunchTemplateVersion',
+  'ModifyLaunchTemplate',
+  'DeleteLaunchTemplate'
 ])
 
 /** A JSON view of EC2 state for /_sim/state, with dates as ISO strings. */
 function snapshotEc2(sim: Sim) {
   settle(sim)
+  settleInstances(sim)
   const s = ec2State(sim)
   const iso = (ms: number | undefined) =>
     ms === undefined ? undefined : new Date(ms).toISOString()
@@ -203,7 +201,9 @@ function snapshotEc2(sim: Sim) {
     instances: Object.values(s.instances),
     launchTemplates: Object.values(s.launchTemplates),
     blockPublicAccess: s.blockPublicAccess,
-    accounts: s.accounts
+    accounts: s.accounts,
+    ...networkSnapshot(sim),
+    instanceProfiles: instanceProfilesSnapshot(sim)
   }
 }
 
@@ -219,6 +219,7 @@ export const ec2: ServiceModule = {
       )
     }
     settle(sim)
+    settleInstances(sim)
     return handler(sim, req.caller, req.params)
   },
   isMutating: (action) => MUTATING.has(action),

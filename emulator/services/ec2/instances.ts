@@ -1,0 +1,797 @@
+// Instances: RunInstances, DescribeInstances, DescribeInstanceStatus, TerminateInstances,
+// GetConsoleOutput. Lifecycle (user guide: "Amazon EC2 instance state changes"): pending → running
+// after a boot time, status checks initializing → ok, shutting-down → terminated; terminated
+// instances stay visible for about an hour. A launch whose volumes need a KMS key the account
+// cannot use goes pending → terminated with Client.InvalidKMSKey.InvalidState
+// (user guide: "Troubleshoot Amazon EC2 instance launch issues" → "Instance terminates immediately").
+import { isAllowed, type IamSettings } from '../../iam.js'
+import { AwsError, type Caller, type Sim } from '../../types.js'
+import { principalOf } from '../sts.js'
+import { dryRunGate, imageNotFound, visibleImage } from './access.js'
+import { platformOf, type ImageBehaviour } from './behaviour.js'
+import { instanceType } from './catalog.js'
+import { canUseKeyForEbs } from './kms-access.js'
+import { resolveLaunchTemplateData } from './launch-templates.js'
+import { launchSecurityGroups, launchSubnet } from './network.js'
+import {
+  bool,
+  filters,
+  globMatch,
+  int,
+  list,
+  paginate,
+  str,
+  tagSpecifications,
+  type Params,
+  type Tag
+} from './params.js'
+import { deviceName, tagSet } from './render.js'
+import { ec2State, setting, type Image, type Instance, type StateReason } from './state.js'
+import { mergeTags } from './tags.js'
+
+/** What RunInstances knows of an instance beyond the seedable basics. */
+export interface LaunchDetails {
+  reservationId?: string
+  /** Simulated ms it leaves `pending` (to running, or to terminated when `failure` is set). */
+  runningAt?: number
+  failure?: StateReason
+  /** Simulated ms TerminateInstances was called (its SSM Agent stops then). */
+  shutdownAt?: number
+  /** Simulated ms it leaves `shutting-down`. */
+  terminateAt?: number
+  terminatedAt?: number
+  stateReason?: StateReason
+  stateTransitionReason?: string
+  /** Before this simulated ms, the ID answers InvalidInstanceID.NotFound (eventual consistency). */
+  visibleAt?: number
+  vpcId?: string
+  availabilityZone?: string
+  securityGroups?: { groupId: string; groupName: string }[]
+  iamInstanceProfile?: { arn: string; id: string }
+  architecture?: string
+  platform?: 'linux' | 'windows'
+  platformDetails?: string
+  bootMode?: string
+  keyName?: string
+  privateIpAddress?: string
+  clientToken?: string
+  disableApiTermination?: boolean
+  launchTemplate?: { launchTemplateId: string; version: string }
+}
+
+export interface InstanceProfile {
+  accountId: string
+  name: string
+  arn: string
+  id: string
+  /** The role has AmazonSSMManagedInstanceCore (default true): the SSM Agent can register. */
+  ssmManaged: boolean
+}
+
+interface InstancesState {
+  profiles: InstanceProfile[]
+  /** `${account}/${region}/${token}` → the first request's fingerprint and its instances. */
+  tokens: Record<string, { fingerprint: string; reservationId: string; instanceIds: string[] }>
+}
+
+function instancesState(sim: Sim): InstancesState {
+  return (sim.state.ec2Instances ??= { profiles: [], tokens: {} }) as InstancesState
+}
+
+export interface SeedInstanceProfile {
+  accountId: string
+  name: string
+  ssmManaged?: boolean
+}
+
+export function seedInstanceProfiles(sim: Sim, profiles: SeedInstanceProfile[]): string[] {
+  const s = instancesState(sim)
+  return profiles.map((p) => {
+    if (!p.accountId || !p.name)
+      throw new AwsError('InvalidSeed', 'ec2 seed: an instance profile needs accountId and name')
+    const arn = `arn:aws:iam::${p.accountId}:instance-profile/${p.name}`
+    s.profiles = s.profiles.filter((x) => x.arn !== arn)
+    s.profiles.push({
+      accountId: p.accountId,
+      name: p.name,
+      arn,
+      id: `AIPA${sim.newId('x').slice(2, 19).toUpperCase()}`,
+      ssmManaged: p.ssmManaged ?? true
+    })
+    return arn
+  })
+}
+
+export function instanceProfileByArn(sim: Sim, arn: string): InstanceProfile | undefined {
+  return instancesState(sim).profiles.find((p) => p.arn === arn)
+}
+
+export function instanceTimings(sim: Sim) {
+  return {
+    bootMs: setting(sim, 'ec2', 'instanceBootMs', 30_000),
+    statusCheckMs: setting(sim, 'ec2', 'statusCheckMs', 120_000),
+    terminateMs: setting(sim, 'ec2', 'terminateMs', 30_000),
+    terminatedVisibleMs: setting(sim, 'ec2', 'terminatedVisibleMs', 3_600_000),
+    notFoundWindowMs: setting(sim, 'ec2', 'instanceNotFoundWindowMs', 1_000),
+    maxPerLaunch: setting(sim, 'ec2', 'maxInstancesPerLaunch', 20)
+  }
+}
+
+/** Move launched instances along their timeline to the simulated now. */
+export function settleInstances(sim: Sim): void {
+  const now = sim.clock.now()
+  for (const inst of Object.values(ec2State(sim).instances)) {
+    const l = inst.launch
+    if (!l) continue
+    if (inst.state === 'pending' && l.runningAt !== undefined && now >= l.runningAt) {
+      if (l.failure) {
+        inst.state = 'terminated'
+        l.stateReason = l.failure
+        l.stateTransitionReason = l.failure.message
+        l.terminatedAt = l.runningAt
+      } else inst.state = 'running'
+    }
+    if (inst.state === 'shutting-down' && l.terminateAt !== undefined && now >= l.terminateAt) {
+      inst.state = 'terminated'
+      l.terminatedAt = l.terminateAt
+    }
+  }
+}
+
+/** The simulated ms the instance became running (seeded running instances: their launch time). */
+export function runningSince(inst: Instance): number | undefined {
+  if (inst.state !== 'running') return undefined
+  return inst.launch?.runningAt ?? inst.launchTime
+}
+
+/** Terminated instances drop out of DescribeInstances about an hour after they terminated. */
+function listed(sim: Sim, inst: Instance, now: number): boolean {
+  const l = inst.launch
+  if (l?.visibleAt !== undefined && now < l.visibleAt) return false
+  if (inst.state !== 'terminated') return true
+  const at = l?.terminatedAt
+  return at === undefined || now < at + instanceTimings(sim).terminatedVisibleMs
+}
+
+function checkInstanceIdFormat(id: string): void {
+  if (!/^i-[0-9a-f]{8,17}$/.test(id)) {
+    throw new AwsError('InvalidInstanceID.Malformed', `Invalid id: "${id}" (expecting "i-...")`)
+  }
+}
+
+/** The caller's instances with these IDs, or InvalidInstanceID.NotFound naming the missing ones. */
+function callerInstances(sim: Sim, caller: Caller, ids: string[]): Instance[] {
+  const now = sim.clock.now()
+  ids.forEach(checkInstanceIdFormat)
+  const s = ec2State(sim)
+  const found = (id: string) => {
+    const i = s.instances[id]
+    return i &&
+      i.accountId === caller.accountId &&
+      i.region === caller.region &&
+      listed(sim, i, now)
+      ? i
+      : undefined
+  }
+  const missing = ids.filter((id) => !found(id))
+  if (missing.length === 1)
+    throw new AwsError(
+      'InvalidInstanceID.NotFound',
+      `The instance ID '${missing[0]}' does not exist`
+    )
+  if (missing.length > 1) {
+    throw new AwsError(
+      'InvalidInstanceID.NotFound',
+      `The instance IDs '${missing.join(', ')}' do not exist`
+    )
+  }
+  return [...new Set(ids)].map((id) => found(id)!)
+}
+
+const STATE_CODES: Record<Instance['state'], number> = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80
+}
+
+const stateXml = (state: Instance['state']) => ({ code: STATE_CODES[state], name: state })
+const iso = (ms: number) => new Date(ms).toISOString()
+
+export function launchedInstanceXml(inst: Instance) {
+  const l = inst.launch ?? {}
+  const out: Record<string, unknown> = {
+    instanceId: inst.instanceId,
+    imageId: inst.imageId ?? 'ami-00000000',
+    instanceState: stateXml(inst.state),
+    privateDnsName: l.privateIpAddress
+      ? `ip-${l.privateIpAddress.replace(/\./g, '-')}.ec2.internal`
+      : '',
+    dnsName: '',
+    reason: l.stateTransitionReason ?? '',
+    ...(l.keyName ? { keyName: l.keyName } : {}),
+    amiLaunchIndex: 0,
+    productCodes: [],
+    instanceType: inst.instanceType,
+    launchTime: iso(inst.launchTime),
+    placement: {
+      availabilityZone: l.availabilityZone ?? `${inst.region}a`,
+      groupName: '',
+      tenancy: 'default'
+    },
+    ...(l.platform === 'windows' ? { platform: 'windows' } : {}),
+    monitoring: { state: 'disabled' },
+    ...(inst.subnetId && inst.state !== 'terminated' ? { subnetId: inst.subnetId } : {}),
+    ...(l.vpcId && inst.state !== 'terminated' ? { vpcId: l.vpcId } : {}),
+    ...(l.privateIpAddress && inst.state !== 'terminated'
+      ? { privateIpAddress: l.privateIpAddress }
+      : {}),
+    sourceDestCheck: true,
+    groupSet: (l.securityGroups ?? []).map((g) => ({ groupId: g.groupId, groupName: g.groupName })),
+    ...(l.stateReason ? { stateReason: l.stateReason } : {}),
+    architecture: l.architecture ?? 'x86_64',
+    rootDeviceType: 'ebs',
+    rootDeviceName: inst.volumes[0]?.deviceName ?? '/dev/xvda',
+    blockDeviceMapping:
+      inst.state === 'terminated'
+        ? []
+        : inst.volumes.map((v, i) => ({
+            deviceName: v.deviceName ?? deviceName(i),
+            ebs: {
+              volumeId: `vol-${inst.instanceId.slice(2)}${i}`,
+              status: 'attached',
+              attachTime: iso(inst.launchTime),
+              deleteOnTermination: true
+            }
+          })),
+    virtualizationType: 'hvm',
+    ...(l.clientToken ? { clientToken: l.clientToken } : {}),
+    ...(inst.tags.length ? { tagSet: tagSet(inst.tags) } : {}),
+    hypervisor: 'xen',
+    ...(l.iamInstanceProfile ? { iamInstanceProfile: l.iamInstanceProfile } : {}),
+    ebsOptimized: false,
+    enaSupport: true,
+    ...(l.bootMode ? { bootMode: l.bootMode, currentInstanceBootMode: l.bootMode } : {}),
+    platformDetails: l.platformDetails ?? 'Linux/UNIX',
+    usageOperation: 'RunInstances'
+  }
+  return out
+}
+
+const INSTANCE_FILTERS: Record<string, (i: Instance) => string[]> = {
+  'instance-id': (i) => [i.instanceId],
+  'image-id': (i) => (i.imageId ? [i.imageId] : []),
+  'instance-state-name': (i) => [i.state],
+  'instance-state-code': (i) => [String(STATE_CODES[i.state])],
+  'instance-type': (i) => [i.instanceType],
+  'subnet-id': (i) => (i.subnetId ? [i.subnetId] : []),
+  'vpc-id': (i) => (i.launch?.vpcId ? [i.launch.vpcId] : []),
+  'availability-zone': (i) => [i.launch?.availabilityZone ?? `${i.region}a`],
+  architecture: (i) => [i.launch?.architecture ?? 'x86_64'],
+  'client-token': (i) => (i.launch?.clientToken ? [i.launch.clientToken] : []),
+  'reservation-id': (i) => (i.launch?.reservationId ? [i.launch.reservationId] : []),
+  'iam-instance-profile.arn': (i) =>
+    i.launch?.iamInstanceProfile ? [i.launch.iamInstanceProfile.arn] : [],
+  'instance.group-id': (i) => (i.launch?.securityGroups ?? []).map((g) => g.groupId),
+  'state-reason-code': (i) => (i.launch?.stateReason ? [i.launch.stateReason.code] : []),
+  'tag-key': (i) => i.tags.map((t) => t.key)
+}
+
+function instanceMatches(i: Instance, f: { name: string; values: string[] }): boolean {
+  const values = f.name.startsWith('tag:')
+    ? i.tags.filter((t) => t.key === f.name.slice(4)).map((t) => t.value)
+    : INSTANCE_FILTERS[f.name](i)
+  return f.values.some((p) => values.some((v) => globMatch(p, v)))
+}
+
+function checkFilterNames(fs: { name: string }[], known: Record<string, unknown>): void {
+  for (const f of fs)
+    if (!f.name.startsWith('tag:') && !known[f.name])
+      throw new AwsError('InvalidParameterValue', `The filter '${f.name}' is invalid`)
+}
+
+const reservationIdOf = (i: Instance) => i.launch?.reservationId ?? `r-${i.instanceId.slice(2)}`
+
+// API reference: DescribeInstances (InstanceId.N, Filter.N incl. tag:, instance-state-name;
+// MaxResults 5-1000 with NextToken, not together with InstanceIds).
+export function describeInstances(sim: Sim, caller: Caller, params: Params) {
+  const s = ec2State(sim)
+  const now = sim.clock.now()
+  const ids = list(params, 'InstanceId')
+  if (ids.length && str(params, 'MaxResults') !== undefined) {
+    throw new AwsError(
+      'InvalidParameterCombination',
+      'The parameter instancesSet cannot be used with the parameter maxResults'
+    )
+  }
+  const fs = filters(params)
+  checkFilterNames(fs, INSTANCE_FILTERS)
+  const candidates = ids.length
+    ? callerInstances(sim, caller, ids)
+    : Object.values(s.instances).filter(
+        (i) => i.accountId === caller.accountId && i.region === caller.region && listed(sim, i, now)
+      )
+  const selected = candidates.filter((i) => fs.every((f) => instanceMatches(i, f)))
+  dryRunGate(params)
+  const { page, nextToken } = paginate('DescribeInstances', selected, params, { min: 5, max: 1000 })
+  // One reservation per RunInstances call, in first-seen order.
+  const reservations = new Map<string, Instance[]>()
+  for (const i of page)
+    reservations.set(reservationIdOf(i), [...(reservations.get(reservationIdOf(i)) ?? []), i])
+  return {
+    reservationSet: [...reservations].map(([reservationId, instances]) => ({
+      reservationId,
+      ownerId: caller.accountId,
+      groupSet: [],
+      instancesSet: instances.map(launchedInstanceXml)
+    })),
+    ...(nextToken ? { nextToken } : {})
+  }
+}
+
+/** An image launchable by the caller, or the error EC2 gives (API reference: RunInstances; EC2 error codes). */
+function launchableImage(sim: Sim, caller: Caller, imageId: string): Image {
+  const img = visibleImage(sim, caller, imageId)
+  // Disabled AMIs (DisableImage) cannot be launched; read defensively, DisableImage lives elsewhere.
+  const disabled =
+    (img as { disabled?: boolean }).disabled === true || (img.state as string) === 'disabled'
+  if (disabled && img.ownerId !== caller.accountId) throw imageNotFound(imageId)
+  if (img.state !== 'available' || disabled) {
+    throw new AwsError(
+      'InvalidAMIID.Unavailable',
+      `The image ID '${imageId}' is not available: the specified AMI has been deregistered or is in an invalid state.`
+    )
+  }
+  return img
+}
+
+function checkArchitecture(sim: Sim, img: Image, typeName: string): { bootMode?: string } {
+  const type = instanceType(sim, typeName)
+  if (!type) {
+    throw new AwsError('InvalidParameterValue', `Invalid value '${typeName}' for InstanceType.`)
+  }
+  // Real message of RunInstances when the AMI's architecture and the type's do not match.
+  if (!type.architectures.includes(img.architecture)) {
+    throw new AwsError(
+      'InvalidParameterValue',
+      `The architecture '${type.architectures.filter((a) => a !== 'i386').join(', ')}' of the specified instance type does not match the architecture '${img.architecture}' of the specified AMI. ` +
+        "Specify an instance type and an AMI that have matching architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover the architecture of the instance type or AMI."
+    )
+  }
+  // User guide "Boot modes": uefi / legacy-bios AMIs need a type that supports that mode;
+  // uefi-preferred and unset fall back to the type's default (Graviton: uefi, x86: legacy-bios).
+  const mode = img.bootMode
+  if ((mode === 'uefi' || mode === 'legacy-bios') && !type.bootModes.includes(mode)) {
+    throw new AwsError(
+      'InvalidParameterCombination',
+      `The instance type '${typeName}' does not support the boot mode '${mode}' of AMI '${img.imageId}'. Supported boot modes: ${type.bootModes.join(', ')}.`
+    )
+  }
+  if (mode === 'uefi' || mode === 'legacy-bios') return { bootMode: mode }
+  if (mode === 'uefi-preferred' && type.bootModes.includes('uefi')) return { bootMode: 'uefi' }
+  return {
+    bootMode:
+      type.bootModes.includes('legacy-bios') && !type.architectures.includes('arm64')
+        ? 'legacy-bios'
+        : 'uefi'
+  }
+}
+
+/** The image's encrypted snapshots whose key the launching account cannot use. */
+function unusableKey(sim: Sim, img: Image, accountId: string): string | undefined {
+  return img.blockDevices.find(
+    (d) => d.encrypted && d.kmsKeyId && !canUseKeyForEbs(sim, accountId, d.kmsKeyId)
+  )?.kmsKeyId
+}
+
+function resolveProfile(
+  sim: Sim,
+  caller: Caller,
+  params: Params,
+  fromTemplate?: { arn?: string; name?: string }
+) {
+  const arn = str(params, 'IamInstanceProfile.Arn') ?? fromTemplate?.arn
+  const name = str(params, 'IamInstanceProfile.Name') ?? fromTemplate?.name
+  if (!arn && !name) return undefined
+  const profile = instancesState(sim).profiles.find(
+    (p) => p.accountId === caller.accountId && (arn ? p.arn === arn : p.name === name)
+  )
+  // Real RunInstances answer for a profile that does not exist.
+  if (!profile) {
+    throw new AwsError(
+      'InvalidParameterValue',
+      arn
+        ? `Value (${arn}) for parameter iamInstanceProfile.arn is invalid. Invalid IAM Instance Profile ARN`
+        : `Value (${name}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`
+    )
+  }
+  // Launching with a profile passes its role: iam:PassRole is authorised too (user guide: "IAM roles for Amazon EC2").
+  if (
+    !isAllowed(sim.settings.iam as IamSettings | undefined, caller.accountId, 'iam', 'PassRole')
+  ) {
+    const role = `arn:aws:iam::${caller.accountId}:role/${profile.name}`
+    throw new AwsError(
+      'UnauthorizedOperation',
+      `You are not authorized to perform this operation. User: ${principalOf(sim, caller).arn} is not authorized to perform: iam:PassRole on resource: ${role} because no identity-based policy allows the iam:PassRole action`,
+      403
+    )
+  }
+  return profile
+}
+
+function fingerprintOf(params: Params): string {
+  const rest = Object.entries(params).filter(([k]) => !['ClientToken', 'DryRun'].includes(k))
+  return JSON.stringify(rest.sort())
+}
+
+function privateIp(subnetCidr: string, n: number): string {
+  const [a, b, c] = subnetCidr.split('/')[0].split('.')
+  return `${a}.${b}.${Number(c) + ((n >> 8) & 15)}.${n & 255 || 10}`
+}
+
+function reservationXml(sim: Sim, caller: Caller, reservationId: string, ids: string[]) {
+  const s = ec2State(sim)
+  const instances = ids.map((id) => s.instances[id]).filter((i): i is Instance => !!i)
+  return {
+    reservationId,
+    ownerId: caller.accountId,
+    groupSet: [],
+    instancesSet: instances.map(launchedInstanceXml)
+  }
+}
+
+// API reference: RunInstances (ImageId, InstanceType, MinCount/MaxCount, SubnetId, SecurityGroupId.N,
+// IamInstanceProfile, TagSpecification.N, ClientToken, LaunchTemplate, DisableApiTermination).
+export function runInstances(sim: Sim, caller: Caller, params: Params) {
+  const s = ec2State(sim)
+  const now = sim.clock.now()
+  const t = instanceTimings(sim)
+  const min = int(params, 'MinCount')
+  const max = int(params, 'MaxCount')
+  if (min === undefined)
+    throw new AwsError('MissingParameter', 'The request must contain the parameter MinCount')
+  if (max === undefined)
+    throw new AwsError('MissingParameter', 'The request must contain the parameter MaxCount')
+  if (min < 1 || max < min) {
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Value (${min}) for parameter minCount is invalid. minCount must be between 1 and maxCount (${max}).`
+    )
+  }
+  const token = str(params, 'ClientToken')
+  const tokenKey = token ? `${caller.accountId}/${caller.region}/${token}` : undefined
+  const prior = tokenKey ? instancesState(sim).tokens[tokenKey] : undefined
+  // API reference: "Ensuring idempotency": same token and parameters → the same reservation.
+  if (prior) {
+    if (prior.fingerprint !== fingerprintOf(params)) {
+      throw new AwsError(
+        'IdempotentParameterMismatch',
+        `The client token ${token} was already used with different parameters.`
+      )
+    }
+    dryRunGate(params)
+    return reservationXml(sim, caller, prior.reservationId, prior.instanceIds)
+  }
+
+  const template = resolveLaunchTemplateData(sim, caller, params)
+  const imageId = str(params, 'ImageId') ?? template?.data.imageId
+  if (!imageId)
+    throw new AwsError('MissingParameter', 'The request must contain the parameter ImageId')
+  const typeName = str(params, 'InstanceType') ?? template?.data.instanceType ?? 'm1.small'
+  const img = launchableImage(sim, caller, imageId)
+  const { bootMode } = checkArchitecture(sim, img, typeName)
+  const subnet = launchSubnet(
+    sim,
+    caller,
+    str(params, 'SubnetId') ?? str(params, 'NetworkInterface.1.SubnetId')
+  )
+  const groupIds = [
+    ...list(params, 'SecurityGroupId'),
+    ...list(params, 'NetworkInterface.1.SecurityGroupId')
+  ]
+  const groups = launchSecurityGroups(
+    sim,
+    caller,
+    subnet,
+    groupIds.length ? groupIds : (template?.data.securityGroupIds ?? []),
+    list(params, 'SecurityGroup')
+  )
+  const profile = resolveProfile(sim, caller, params, template?.data.iamInstanceProfile)
+  const specs = tagSpecifications(params, [
+    'instance',
+    'volume',
+    'network-interface',
+    'spot-instances-request'
+  ])
+  const count = Math.min(max, t.maxPerLaunch)
+  if (min > t.maxPerLaunch) {
+    throw new AwsError(
+      'InstanceLimitExceeded',
+      `You have requested more instances (${min}) than your current instance limit of ${t.maxPerLaunch} allows for the specified instance type.`
+    )
+  }
+  dryRunGate(params)
+
+  let tags: Tag[] = specs
+    .filter((sp) => sp.resourceType === 'instance')
+    .reduce<Tag[]>((acc, sp) => mergeTags(acc, sp.tags), [])
+  if (template) {
+    // EC2 tags instances launched from a template with its ID and version.
+    tags = mergeTags(tags, [
+      { key: 'aws:ec2launchtemplate:id', value: template.launchTemplateId },
+      { key: 'aws:ec2launchtemplate:version', value: String(template.versionNumber) }
+    ])
+  }
+  const keyArn = unusableKey(sim, img, caller.accountId)
+  const failure: StateReason | undefined = keyArn
+    ? {
+        code: 'Client.InvalidKMSKey.InvalidState',
+        message: 'Client.InvalidKMSKey.InvalidState: The KMS key provided is in an incorrect state'
+      }
+    : undefined
+  const behaviour: ImageBehaviour | undefined = img.behaviour
+  const reservationId = sim.newId('r')
+  const ids: string[] = []
+  for (let n = 0; n < count; n++) {
+    const instanceId = sim.newId('i')
+    ids.push(instanceId)
+    s.instances[instanceId] = {
+      instanceId,
+      accountId: caller.accountId,
+      region: caller.region,
+      imageId: img.imageId,
+      instanceType: typeName,
+      state: 'pending',
+      launchTime: now,
+      volumes: img.blockDevices.map((d) => ({
+        sizeGiB: d.volumeSize,
+        encrypted: d.encrypted,
+        kmsKeyId: d.kmsKeyId,
+        deviceName: d.deviceName,
+        volumeType: d.volumeType
+      })),
+      tags: tags.map((x) => ({ ...x })),
+      subnetId: subnet.subnetId,
+      behaviour,
+      launch: {
+        reservationId,
+        runningAt: now + t.bootMs,
+        failure,
+        visibleAt: now + t.notFoundWindowMs,
+        vpcId: subnet.vpcId,
+        availabilityZone: subnet.availabilityZone,
+        securityGroups: groups.map((g) => ({ groupId: g.groupId, groupName: g.groupName })),
+        ...(profile ? { iamInstanceProfile: { arn: profile.arn, id: profile.id } } : {}),
+        architecture: img.architecture,
+        platform: platformOf(behaviour, img.platformDetails),
+        platformDetails: img.platformDetails,
+        bootMode,
+        keyName: str(params, 'KeyName') ?? template?.data.keyName,
+        privateIpAddress: privateIp(subnet.cidrBlock, Object.keys(s.instances).length + 10),
+        clientToken: token,
+        disableApiTermination: bool(params, 'DisableApiTermination') ?? false,
+        ...(template
+          ? {
+              launchTemplate: {
+                launchTemplateId: template.launchTemplateId,
+                version: String(template.versionNumber)
+              }
+            }
+          : {})
+      }
+    }
+  }
+  // DescribeImageAttribute lastLaunchedTime: the image was launched (by any account).
+  img.lastLaunchedTime = now
+  if (tokenKey)
+    instancesState(sim).tokens[tokenKey] = {
+      fingerprint: fingerprintOf(params),
+      reservationId,
+      instanceIds: ids
+    }
+  return reservationXml(sim, caller, reservationId, ids)
+}
+
+// API reference: TerminateInstances (InstancesSet with currentState / previousState).
+export function terminateInstances(sim: Sim, caller: Caller, params: Params) {
+  const ids = list(params, 'InstanceId')
+  if (!ids.length)
+    throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceId')
+  const instances = callerInstances(sim, caller, ids)
+  for (const i of instances) {
+    if (i.launch?.disableApiTermination && i.state !== 'terminated') {
+      throw new AwsError(
+        'OperationNotPermitted',
+        `The instance '${i.instanceId}' may not be terminated. Modify its 'disableApiTermination' instance attribute and try again.`
+      )
+    }
+  }
+  dryRunGate(params)
+  const now = sim.clock.now()
+  const t = instanceTimings(sim)
+  const at = new Date(now).toISOString().replace('T', ' ').slice(0, 19)
+  return {
+    instancesSet: instances.map((i) => {
+      const previous = i.state
+      if (previous !== 'terminated' && previous !== 'shutting-down') {
+        const l = (i.launch ??= {})
+        i.state = 'shutting-down'
+        l.shutdownAt = now
+        l.terminateAt = now + (previous === 'stopped' ? 0 : t.terminateMs)
+        l.stateReason = {
+          code: 'Client.UserInitiatedShutdown',
+          message: 'Client.UserInitiatedShutdown: User initiated shutdown'
+        }
+        l.stateTransitionReason = `User initiated (${at} GMT)`
+      }
+      return {
+        instanceId: i.instanceId,
+        currentState: stateXml(i.state),
+        previousState: stateXml(previous)
+      }
+    })
+  }
+}
+
+type CheckStatus = 'ok' | 'impaired' | 'initializing' | 'not-applicable'
+
+/** Status checks (user guide: "Status checks for Amazon EC2 instances"): initializing after boot, then ok or impaired. */
+function checksOf(sim: Sim, inst: Instance, now: number) {
+  const since = runningSince(inst)
+  if (since === undefined)
+    return {
+      system: 'not-applicable' as CheckStatus,
+      instance: 'not-applicable' as CheckStatus,
+      at: undefined
+    }
+  const at = since + (inst.launch ? instanceTimings(sim).statusCheckMs : 0)
+  if (now < at)
+    return { system: 'initializing' as CheckStatus, instance: 'initializing' as CheckStatus, at }
+  const instance: CheckStatus = inst.behaviour?.statusCheck === 'impaired' ? 'impaired' : 'ok'
+  return { system: 'ok' as CheckStatus, instance, at }
+}
+
+function summary(status: CheckStatus, at: number | undefined, name: string) {
+  const detail =
+    status === 'ok'
+      ? 'passed'
+      : status === 'impaired'
+        ? 'failed'
+        : status === 'initializing'
+          ? 'initializing'
+          : undefined
+  return {
+    status,
+    ...(detail
+      ? {
+          details: [
+            {
+              name,
+              status: detail,
+              ...(status === 'impaired' && at !== undefined ? { impairedSince: iso(at) } : {})
+            }
+          ]
+        }
+      : {})
+  }
+}
+
+const STATUS_FILTERS: Record<
+  string,
+  (x: { inst: Instance; c: ReturnType<typeof checksOf> }) => string[]
+> = {
+  'instance-state-name': (x) => [x.inst.state],
+  'instance-state-code': (x) => [String(STATE_CODES[x.inst.state])],
+  'instance-status.status': (x) => [x.c.instance],
+  'system-status.status': (x) => [x.c.system],
+  'instance-status.reachability': (x) => [
+    summary(x.c.instance, x.c.at, 'reachability').details?.[0]?.status ?? ''
+  ],
+  'system-status.reachability': (x) => [
+    summary(x.c.system, x.c.at, 'reachability').details?.[0]?.status ?? ''
+  ],
+  'attached-ebs-status.status': (x) => [x.c.system],
+  'availability-zone': (x) => [x.inst.launch?.availabilityZone ?? `${x.inst.region}a`]
+}
+
+// API reference: DescribeInstanceStatus (running instances only unless IncludeAllInstances;
+// MaxResults 5-1000, not with InstanceIds).
+export function describeInstanceStatus(sim: Sim, caller: Caller, params: Params) {
+  const now = sim.clock.now()
+  const ids = list(params, 'InstanceId')
+  if (ids.length && str(params, 'MaxResults') !== undefined) {
+    throw new AwsError(
+      'InvalidParameterCombination',
+      'The parameter instancesSet cannot be used with the parameter maxResults'
+    )
+  }
+  const all = bool(params, 'IncludeAllInstances') ?? false
+  const fs = filters(params)
+  for (const f of fs)
+    if (!STATUS_FILTERS[f.name])
+      throw new AwsError('InvalidParameterValue', `The filter '${f.name}' is invalid`)
+  const candidates = ids.length
+    ? callerInstances(sim, caller, ids)
+    : Object.values(ec2State(sim).instances).filter(
+        (i) => i.accountId === caller.accountId && i.region === caller.region && listed(sim, i, now)
+      )
+  const rows = candidates
+    .filter((inst) => all || inst.state === 'running')
+    .map((inst) => ({ inst, c: checksOf(sim, inst, now) }))
+    .filter((x) =>
+      fs.every((f) => f.values.some((p) => STATUS_FILTERS[f.name](x).some((v) => globMatch(p, v))))
+    )
+  dryRunGate(params)
+  const { page, nextToken } = paginate('DescribeInstanceStatus', rows, params, {
+    min: 5,
+    max: 1000
+  })
+  return {
+    instanceStatusSet: page.map(({ inst, c }) => ({
+      instanceId: inst.instanceId,
+      availabilityZone: inst.launch?.availabilityZone ?? `${inst.region}a`,
+      instanceState: stateXml(inst.state),
+      systemStatus: summary(c.system, c.at, 'reachability'),
+      instanceStatus: summary(c.instance, c.at, 'reachability'),
+      attachedEbsStatus: summary(c.system, c.at, 'reachability'),
+      eventsSet: []
+    })),
+    ...(nextToken ? { nextToken } : {})
+  }
+}
+
+function bootLog(inst: Instance, from: number): string {
+  const stamp = (ms: number) => new Date(ms).toUTCString()
+  if (inst.launch?.platform === 'windows') {
+    return (
+      [
+        `${iso(from)} Message: Windows sysprep configuration complete.`,
+        `${iso(from + 20_000)} Message: Windows is Ready to use`
+      ].join('\r\n') + '\r\n'
+    )
+  }
+  return (
+    [
+      '[    0.000000] Linux version 6.1.0-1.amzn2023.x86_64 (mockbuild@ip-10-0-0-1) #1 SMP',
+      `[    0.000000] Command line: BOOT_IMAGE=(hd0,gpt1)/boot/vmlinuz root=UUID=${inst.instanceId} ro`,
+      `Cloud-init v. 22.2.2 running 'init' at ${stamp(from)}. Up 6.20 seconds.`,
+      `ci-info: instance-id: ${inst.instanceId}  image-id: ${inst.imageId ?? ''}`,
+      `Cloud-init v. 22.2.2 finished at ${stamp(from + 15_000)}. Datasource DataSourceEc2.  Up 15.10 seconds`
+    ].join('\n') + '\n'
+  )
+}
+
+// API reference: GetConsoleOutput (Output is base64; absent until the instance has booted).
+export function getConsoleOutput(sim: Sim, caller: Caller, params: Params) {
+  const id = str(params, 'InstanceId')
+  if (!id)
+    throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceId')
+  const [inst] = callerInstances(sim, caller, [id])
+  dryRunGate(params)
+  const now = sim.clock.now()
+  const booted = inst.launch?.runningAt ?? inst.launchTime
+  const ranAtAll = !inst.launch?.failure && now >= booted
+  const text = inst.behaviour?.consoleOutput ?? bootLog(inst, booted)
+  return {
+    instanceId: inst.instanceId,
+    timestamp: iso(now),
+    ...(ranAtAll ? { output: Buffer.from(text, 'utf8').toString('base64') } : {})
+  }
+}
+
+export function instanceProfilesSnapshot(sim: Sim) {
+  return instancesState(sim).profiles
+}
+
+/** For other modules (image usage, DescribeImageReferences): live instances launched from `imageId`. */
+export function instancesUsingImage(sim: Sim, imageId: string, accountIds?: string[]): Instance[] {
+  settleInstances(sim)
+  return Object.values(ec2State(sim).instances).filter(
+    (i) =>
+      i.imageId === imageId &&
+      i.state !== 'terminated' &&
+      (!accountIds || accountIds.includes(i.accountId))
+  )
+}
