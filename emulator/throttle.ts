@@ -29,7 +29,9 @@ const EC2_ACTIONS: Record<string, BucketSize> = {
 const OTHER_SERVICES: Record<string, BucketSize> = {
   ssm: { capacity: 50, refillPerSec: 10 },
   sts: { capacity: 100, refillPerSec: 50 },
-  kms: { capacity: 100, refillPerSec: 100 }
+  kms: { capacity: 100, refillPerSec: 100 },
+  autoscaling: { capacity: 40, refillPerSec: 20 },
+  rbin: { capacity: 20, refillPerSec: 10 }
 }
 
 function isNonMutatingName(action: string): boolean {

@@ -4,7 +4,9 @@ import { ec2 } from './ec2/index.js'
 import { ssm } from './ssm/index.js'
 import { sts } from './sts.js'
 import { kms } from './kms.js'
+import { autoscaling } from './autoscaling.js'
+import { rbin } from './rbin.js'
 
 export function defaultServices(): Record<string, ServiceModule> {
-  return { ec2, ssm, sts, kms }
+  return { ec2, ssm, sts, kms, autoscaling, rbin }
 }

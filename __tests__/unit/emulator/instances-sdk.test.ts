@@ -21,7 +21,9 @@ import {
   ModifyLaunchTemplateCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
-  paginateDescribeInstances
+  paginateDescribeInstances,
+  type RunInstancesCommandInput,
+  type _InstanceType
 } from '@aws-sdk/client-ec2'
 import {
   DescribeInstanceInformationCommand,
@@ -114,7 +116,9 @@ describe('instance types and the default VPC', () => {
       InstanceTypes!.every((t) => t.ProcessorInfo?.SupportedArchitectures?.includes('arm64'))
     ).toBe(true)
     const err = await errorOf(
-      ec2For(OWNER).send(new DescribeInstanceTypesCommand({ InstanceTypes: ['t9.nano'] }))
+      ec2For(OWNER).send(
+        new DescribeInstanceTypesCommand({ InstanceTypes: ['t9.nano' as _InstanceType] })
+      )
     )
     expect(err.name).toBe('InvalidInstanceType')
   })
@@ -152,7 +156,7 @@ describe('RunInstances and the instance lifecycle', () => {
   let instanceId: string
 
   it('launches with tags at creation and a ClientToken that never launches twice', async () => {
-    const input = {
+    const input: RunInstancesCommandInput = {
       ImageId: webImage,
       InstanceType: 't3.micro',
       MinCount: 1,
@@ -161,7 +165,7 @@ describe('RunInstances and the instance lifecycle', () => {
       ClientToken: 'test-run-1',
       TagSpecifications: [
         {
-          ResourceType: 'instance' as const,
+          ResourceType: 'instance',
           Tags: [{ Key: 'ami-share-action:test-run', Value: 'run-1' }]
         }
       ]
@@ -256,7 +260,12 @@ describe('RunInstances and the instance lifecycle', () => {
   })
 
   it('refuses unknown subnets, foreign groups, profiles and a denied iam:PassRole', async () => {
-    const base = { ImageId: webImage, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }
+    const base: RunInstancesCommandInput = {
+      ImageId: webImage,
+      InstanceType: 't3.micro',
+      MinCount: 1,
+      MaxCount: 1
+    }
     expect(
       (
         await errorOf(

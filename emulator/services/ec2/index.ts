@@ -45,6 +45,19 @@ import {
   describeVpcs,
   networkSnapshot
 } from './network.js'
+import {
+  listImagesInRecycleBin,
+  listSnapshotsInRecycleBin,
+  recycleBinSnapshot,
+  restoreImageFromRecycleBin,
+  restoreSnapshotFromRecycleBin
+} from './recycle-bin.js'
+import {
+  createImageUsageReport,
+  deleteImageUsageReport,
+  describeImageUsageReportEntries,
+  describeImageUsageReports
+} from './usage-reports.js'
 
 type Handler = (sim: Sim, caller: Caller, params: Params) => unknown
 
@@ -152,7 +165,17 @@ const HANDLERS: Record<string, Handler> = {
   DescribeLaunchTemplates: describeLaunchTemplates,
   DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
   ModifyLaunchTemplate: modifyLaunchTemplate,
-  DeleteLaunchTemplate: deleteLaunchTemplate
+  DeleteLaunchTemplate: deleteLaunchTemplate,
+  // Recycle Bin contents (recycle-bin.ts; the rules are the rbin service's).
+  ListImagesInRecycleBin: listImagesInRecycleBin,
+  RestoreImageFromRecycleBin: restoreImageFromRecycleBin,
+  ListSnapshotsInRecycleBin: listSnapshotsInRecycleBin,
+  RestoreSnapshotFromRecycleBin: restoreSnapshotFromRecycleBin,
+  // Image usage reports (usage-reports.ts).
+  CreateImageUsageReport: createImageUsageReport,
+  DescribeImageUsageReports: describeImageUsageReports,
+  DescribeImageUsageReportEntries: describeImageUsageReportEntries,
+  DeleteImageUsageReport: deleteImageUsageReport
 }
 
 const MUTATING = new Set([
@@ -175,7 +198,11 @@ const MUTATING = new Set([
   'CreateLaunchTemplate',
   'CreateLaunchTemplateVersion',
   'ModifyLaunchTemplate',
-  'DeleteLaunchTemplate'
+  'DeleteLaunchTemplate',
+  'RestoreImageFromRecycleBin',
+  'RestoreSnapshotFromRecycleBin',
+  'CreateImageUsageReport',
+  'DeleteImageUsageReport'
 ])
 
 /** A JSON view of EC2 state for /_sim/state, with dates as ISO strings. */
@@ -203,7 +230,8 @@ function snapshotEc2(sim: Sim) {
     blockPublicAccess: s.blockPublicAccess,
     accounts: s.accounts,
     ...networkSnapshot(sim),
-    instanceProfiles: instanceProfilesSnapshot(sim)
+    instanceProfiles: instanceProfilesSnapshot(sim),
+    recycleBin: recycleBinSnapshot(sim)
   }
 }
 
