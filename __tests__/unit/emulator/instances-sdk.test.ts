@@ -302,6 +302,50 @@ describe('RunInstances and the instance lifecycle', () => {
     }
   })
 
+  it('honours tag conditions: RunInstances needs the run tag, TerminateInstances only tagged instances', async () => {
+    const base: RunInstancesCommandInput = {
+      ImageId: webImage,
+      InstanceType: 't3.micro',
+      MinCount: 1,
+      MaxCount: 1
+    }
+    const untagged = await ec2For(OWNER).send(new RunInstancesCommand(base))
+    emu.configure({
+      iamConditions: {
+        [OWNER]: [
+          { action: 'ec2:RunInstances', requestTags: { 'ami-share-action:test-run': '*' } },
+          { action: 'ec2:TerminateInstances', resourceTags: { 'ami-share-action:test-run': '*' } }
+        ]
+      }
+    })
+    try {
+      const refused = await errorOf(ec2For(OWNER).send(new RunInstancesCommand(base)))
+      expect(refused.name).toBe('UnauthorizedOperation')
+      expect(refused.message).toContain('ec2:RunInstances')
+      const tagged = await ec2For(OWNER).send(
+        new RunInstancesCommand({
+          ...base,
+          TagSpecifications: [
+            { ResourceType: 'instance', Tags: [{ Key: 'ami-share-action:test-run', Value: 'r2' }] }
+          ]
+        })
+      )
+      emu.advance(1_000)
+      const id = untagged.Instances![0].InstanceId!
+      const notMine = await errorOf(
+        ec2For(OWNER).send(new TerminateInstancesCommand({ InstanceIds: [id] }))
+      )
+      expect(notMine.name).toBe('UnauthorizedOperation')
+      expect(notMine.message).toContain(`instance/${id}`)
+      const ok = await ec2For(OWNER).send(
+        new TerminateInstancesCommand({ InstanceIds: [tagged.Instances![0].InstanceId!] })
+      )
+      expect(ok.TerminatingInstances![0].CurrentState?.Name).toBe('shutting-down')
+    } finally {
+      emu.configure({ iamConditions: {} })
+    }
+  })
+
   it('checks launch permission for the caller account, as sharing grants it', async () => {
     const denied = await errorOf(
       ec2For(CONSUMER).send(

@@ -11,6 +11,7 @@ import { dryRunGate, imageNotFound, visibleImage } from './access.js'
 import { platformOf, type ImageBehaviour } from './behaviour.js'
 import { instanceType } from './catalog.js'
 import { canUseKeyForEbs } from './kms-access.js'
+import { checkRequestTags, checkResourceTags } from './conditions.js'
 import { resolveLaunchTemplateData } from './launch-templates.js'
 import { launchSecurityGroups, launchSubnet } from './network.js'
 import {
@@ -505,6 +506,14 @@ export function runInstances(sim: Sim, caller: Caller, params: Params) {
     'network-interface',
     'spot-instances-request'
   ])
+  // aws:RequestTag conditions see the tags the instance is created with.
+  checkRequestTags(
+    sim,
+    caller,
+    'ec2:RunInstances',
+    specs.filter((sp) => sp.resourceType === 'instance').flatMap((sp) => sp.tags),
+    `arn:aws:ec2:${caller.region}:${caller.accountId}:instance/*`
+  )
   const count = Math.min(max, t.maxPerLaunch)
   if (min > t.maxPerLaunch) {
     throw new AwsError(
@@ -594,6 +603,11 @@ export function runInstances(sim: Sim, caller: Caller, params: Params) {
   return reservationXml(sim, caller, reservationId, ids)
 }
 
+/** The instance as IAM sees it: ARN and tags (for aws:ResourceTag conditions). */
+export function resourceOf(i: Instance) {
+  return { arn: `arn:aws:ec2:${i.region}:${i.accountId}:instance/${i.instanceId}`, tags: i.tags }
+}
+
 // API reference: TerminateInstances (InstancesSet with currentState / previousState).
 export function terminateInstances(sim: Sim, caller: Caller, params: Params) {
   const ids = list(params, 'InstanceId')
@@ -608,6 +622,7 @@ export function terminateInstances(sim: Sim, caller: Caller, params: Params) {
       )
     }
   }
+  checkResourceTags(sim, caller, 'ec2:TerminateInstances', instances.map(resourceOf))
   dryRunGate(params)
   const now = sim.clock.now()
   const t = instanceTimings(sim)

@@ -8,7 +8,13 @@
 import { randomUUID } from 'node:crypto'
 import { AwsError, type Caller, type Sim } from '../../types.js'
 import { runScript, type ScriptResult } from '../ec2/behaviour.js'
-import { instanceProfileByArn, runningSince, settleInstances } from '../ec2/instances.js'
+import { checkResourceTags } from '../ec2/conditions.js'
+import {
+  instanceProfileByArn,
+  resourceOf,
+  runningSince,
+  settleInstances
+} from '../ec2/instances.js'
 import { ec2State, setting, settle, type Instance } from '../ec2/state.js'
 
 type Body = Record<string, unknown>
@@ -326,6 +332,13 @@ export function sendCommand(sim: Sim, caller: Caller, body: Body) {
       `The platform type of instances [${wrong.join(', ')}] is not supported by document ${name}.`
     )
   }
+  // ssm:SendCommand conditioned on the instances' tags (aws:ResourceTag).
+  checkResourceTags(
+    sim,
+    caller,
+    'ssm:SendCommand',
+    ids.map((id) => resourceOf(ec2State(sim).instances[id]))
+  )
   const now = sim.clock.now()
   const t = runCommandTimings(sim)
   const shell = doc.platform === 'windows' ? 'powershell' : 'sh'
