@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { AwsError, type Caller, type ServiceModule, type Sim } from '../types.js'
 import type { Tag } from './ec2/params.js'
+import { setting } from './ec2/state.js'
 
 type ResourceType = 'EBS_SNAPSHOT' | 'EC2_IMAGE'
 interface RuleTag {
@@ -27,6 +28,8 @@ export interface Rule {
   unlockDelayDays?: number
   lockEndTime?: number
   tags: { Key: string; Value: string }[]
+  /** Simulated ms the rule starts retaining (the first rule of a Region takes a while). */
+  activeAt: number
 }
 
 const DAY = 86_400_000
@@ -105,7 +108,8 @@ function ruleFrom(
     excludeResourceTags,
     lockState: lock ? 'locked' : undefined,
     unlockDelayDays: lock?.UnlockDelay?.UnlockDelayValue,
-    tags: (body.Tags as Rule['tags'] | undefined) ?? []
+    tags: (body.Tags as Rule['tags'] | undefined) ?? [],
+    activeAt: 0
   }
 }
 
@@ -113,7 +117,7 @@ function arnOf(r: Rule): string {
   return `arn:aws:rbin:${r.region}:${r.accountId}:rule/${r.identifier}`
 }
 
-function ruleJson(r: Rule) {
+function ruleJson(r: Rule, now: number) {
   return {
     Identifier: r.identifier,
     ...(r.description !== undefined ? { Description: r.description } : {}),
@@ -121,7 +125,7 @@ function ruleJson(r: Rule) {
     RetentionPeriod: { RetentionPeriodValue: r.retentionDays, RetentionPeriodUnit: 'DAYS' },
     ResourceTags: r.resourceTags,
     ...(r.excludeResourceTags.length ? { ExcludeResourceTags: r.excludeResourceTags } : {}),
-    Status: 'available',
+    Status: now >= r.activeAt ? 'available' : 'pending',
     ...(r.lockState
       ? {
           LockConfiguration: {
@@ -205,11 +209,18 @@ function handle(sim: Sim, caller: Caller, action: string, body: Record<string, u
   switch (action) {
     case 'CreateRule': {
       const rule = ruleFrom(caller, body)
+      // User guide "Considerations for Recycle Bin": the first rule of a Region can take up to
+      // 30 minutes to become active; later ones are active almost at once.
+      const first = !s.rules.some(
+        (r) => r.accountId === caller.accountId && r.region === caller.region
+      )
+      rule.activeAt =
+        sim.clock.now() + (first ? setting(sim, 'rbin', 'firstRuleActivationMs', 30 * 60_000) : 0)
       s.rules.push(rule)
-      return ruleJson(rule)
+      return ruleJson(rule, sim.clock.now())
     }
     case 'GetRule':
-      return ruleJson(ownRule(sim, caller, body.Identifier))
+      return ruleJson(ownRule(sim, caller, body.Identifier), sim.clock.now())
     case 'ListRules':
       return listRules(sim, caller, body)
     case 'DeleteRule': {
@@ -235,7 +246,7 @@ function handle(sim: Sim, caller: Caller, action: string, body: Record<string, u
       rule.lockState = 'locked'
       rule.unlockDelayDays = probe.unlockDelayDays
       rule.lockEndTime = undefined
-      return ruleJson(rule)
+      return ruleJson(rule, sim.clock.now())
     }
     case 'UnlockRule': {
       const rule = ownRule(sim, caller, body.Identifier)
@@ -243,7 +254,7 @@ function handle(sim: Sim, caller: Caller, action: string, body: Record<string, u
         throw new AwsError('ConflictException', `Rule ${rule.identifier} is not locked.`, 409)
       rule.lockState = 'pending_unlock'
       rule.lockEndTime = sim.clock.now() + (rule.unlockDelayDays ?? 7) * DAY
-      return ruleJson(rule)
+      return ruleJson(rule, sim.clock.now())
     }
     default:
       throw new AwsError('UnknownOperationException', `Unknown operation ${action}`, 404)
@@ -283,6 +294,7 @@ export function retentionFor(
       r.accountId === accountId &&
       r.region === region &&
       r.resourceType === resourceType &&
+      sim.clock.now() >= r.activeAt &&
       (r.resourceTags.length ? r.resourceTags.some(has) : !r.excludeResourceTags.some(has))
   )
   if (!rules.length) return undefined

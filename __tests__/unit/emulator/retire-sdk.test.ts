@@ -228,7 +228,12 @@ describe('Recycle Bin', () => {
       })
     )
     imageRule = created.Identifier!
-    expect(created).toMatchObject({ Status: 'available', ResourceType: 'EC2_IMAGE' })
+    // The Region's first rule takes up to 30 minutes to become active.
+    expect(created).toMatchObject({ Status: 'pending', ResourceType: 'EC2_IMAGE' })
+    emu.advance(30 * 60_000)
+    expect((await rbin.send(new GetRuleCommand({ Identifier: imageRule }))).Status).toBe(
+      'available'
+    )
     await rbin.send(
       new CreateRuleCommand({
         ResourceType: 'EBS_SNAPSHOT',
@@ -278,10 +283,18 @@ describe('Recycle Bin', () => {
     ).toBe(7 * DAY)
     const { Snapshots } = await ec2.send(new ListSnapshotsInRecycleBinCommand({}))
     expect(Snapshots!.map((s) => s.SnapshotId)).toEqual([keptSnapshot])
+    const early = await errorOf(
+      ec2.send(new RestoreImageFromRecycleBinCommand({ ImageId: keptImage }))
+    )
+    expect(early.message).toContain('Restore it first')
     await ec2.send(new RestoreSnapshotFromRecycleBinCommand({ SnapshotId: keptSnapshot }))
     await ec2.send(new RestoreImageFromRecycleBinCommand({ ImageId: keptImage }))
     const back = await ec2.send(new DescribeImagesCommand({ ImageIds: [keptImage] }))
-    expect(back.Images![0]).toMatchObject({ State: 'available', Name: 'kept-1' })
+    expect(back.Images![0]).toMatchObject({
+      State: 'available',
+      Name: 'kept-1',
+      Tags: [{ Key: 'keep', Value: 'yes' }]
+    })
     await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [keptSnapshot] }))
   })
 

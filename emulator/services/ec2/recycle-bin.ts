@@ -10,6 +10,10 @@ import { list, paginate, required, type Params } from './params.js'
 import { ec2State, type Image, type Snapshot } from './state.js'
 
 const DAY = 86_400_000
+/** User guide "Considerations for Recycle Bin": the system tag a binned resource carries. */
+const BIN_TAG = { key: 'aws:recycle-bin:resource-in-bin', value: 'true' }
+const withoutBinTag = (tags: { key: string; value: string }[]) =>
+  tags.filter((t) => t.key !== BIN_TAG.key)
 
 interface Binned<T> {
   item: T
@@ -41,7 +45,11 @@ export function retireImage(sim: Sim, img: Image): void {
   const keep = retentionFor(sim, img.ownerId, img.region, 'EC2_IMAGE', img.tags)
   if (!keep) return
   const now = sim.clock.now()
-  binState(sim).images[img.imageId] = { item: img, enterTime: now, exitTime: now + keep.days * DAY }
+  binState(sim).images[img.imageId] = {
+    item: { ...img, tags: [...img.tags, BIN_TAG] },
+    enterTime: now,
+    exitTime: now + keep.days * DAY
+  }
 }
 
 /** DeleteSnapshot's removal: into the bin when a rule covers the snapshot, else gone. */
@@ -52,7 +60,7 @@ export function retireSnapshot(sim: Sim, snap: Snapshot): void {
   if (!keep) return
   const now = sim.clock.now()
   binState(sim).snapshots[snap.snapshotId] = {
-    item: snap,
+    item: { ...snap, tags: [...snap.tags, BIN_TAG] },
     enterTime: now,
     exitTime: now + keep.days * DAY
   }
@@ -95,10 +103,21 @@ export function restoreImageFromRecycleBin(sim: Sim, caller: Caller, params: Par
       'InvalidAMIID.NotFound',
       `The image id '[${id}]' does not exist in the Recycle Bin`
     )
+  // Its snapshots must be restored first (EBS user guide, "Recover AMIs from the Recycle Bin").
+  const s = ec2State(sim)
+  const missing = x.item.blockDevices.find((d) => !s.snapshots[d.snapshotId])
+  if (missing) {
+    const inBin = binState(sim).snapshots[missing.snapshotId] !== undefined
+    throw new AwsError(
+      'IncorrectState',
+      inBin
+        ? `The snapshot ${missing.snapshotId} of image ${id} is in the Recycle Bin. Restore it first.`
+        : `The snapshot ${missing.snapshotId} of image ${id} has been deleted permanently; the image cannot be restored.`
+    )
+  }
   dryRunGate(params)
   delete binState(sim).images[id]
-  // Restored as it was deregistered (its snapshots must exist for it to be launchable).
-  ec2State(sim).images[id] = { ...x.item, visibleAt: 0 }
+  s.images[id] = { ...x.item, visibleAt: 0, tags: withoutBinTag(x.item.tags) }
   return { return: true }
 }
 
@@ -138,7 +157,7 @@ export function restoreSnapshotFromRecycleBin(sim: Sim, caller: Caller, params: 
     )
   dryRunGate(params)
   delete binState(sim).snapshots[id]
-  ec2State(sim).snapshots[id] = x.item
+  ec2State(sim).snapshots[id] = { ...x.item, tags: withoutBinTag(x.item.tags) }
   const s = x.item
   return {
     snapshotId: s.snapshotId,
