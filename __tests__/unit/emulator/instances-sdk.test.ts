@@ -624,6 +624,69 @@ describe('Run Command on an instance, against its image behaviour', () => {
     expect(inv).toMatchObject({ Status: 'Success', ResponseCode: 0 })
   })
 
+  it('Windows nodes run AWS-RunPowerShellScript (and refuse AWS-RunShellScript)', async () => {
+    const seeded = emu.seed({
+      ec2: {
+        images: [
+          {
+            accountId: OWNER,
+            region: REGION,
+            name: 'win-1',
+            platformDetails: 'Windows',
+            behaviour: { serves: { '/': PAGE } }
+          }
+        ]
+      }
+    }) as { ec2: { images: string[] } }
+    const run = await ec2For(OWNER).send(
+      new RunInstancesCommand({
+        ImageId: seeded.ec2.images[0],
+        InstanceType: 't3.micro',
+        MinCount: 1,
+        MaxCount: 1,
+        IamInstanceProfile: { Name: 'ssm-core' }
+      })
+    )
+    const id = run.Instances![0].InstanceId!
+    expect(run.Instances![0].Platform).toBe('windows')
+    emu.advance(80_000)
+    const info = await ssmFor(OWNER).send(
+      new DescribeInstanceInformationCommand({
+        Filters: [{ Key: 'InstanceIds', Values: [id] }]
+      })
+    )
+    expect(info.InstanceInformationList![0].PlatformType).toBe('Windows')
+    const wrong = await errorOf(
+      ssmFor(OWNER).send(
+        new SendCommandCommand({
+          DocumentName: 'AWS-RunShellScript',
+          InstanceIds: [id],
+          Parameters: { commands: ['echo hi'] }
+        })
+      )
+    )
+    expect(wrong.name).toBe('UnsupportedPlatformType')
+    const { Command } = await ssmFor(OWNER).send(
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunPowerShellScript',
+        InstanceIds: [id],
+        Parameters: {
+          commands: ['(Invoke-WebRequest -UseBasicParsing -Uri http://localhost/).Content']
+        }
+      })
+    )
+    emu.advance(10_000)
+    const inv = await ssmFor(OWNER).send(
+      new GetCommandInvocationCommand({ CommandId: Command!.CommandId!, InstanceId: id })
+    )
+    expect(inv).toMatchObject({
+      Status: 'Success',
+      ResponseCode: 0,
+      PluginName: 'aws:runPowerShellScript',
+      StandardOutputContent: PAGE
+    })
+  })
+
   it('an instance without an instance profile never becomes a managed node', async () => {
     const run = await ec2For(OWNER).send(
       new RunInstancesCommand({
