@@ -317,3 +317,43 @@ describe('Recycle Bin', () => {
     expect((await ec2.send(new ListSnapshotsInRecycleBinCommand({}))).Snapshots).toEqual([])
   })
 })
+
+describe('admin API', () => {
+  it('seeds rules and groups over /_sim/seed and shows them in /_sim/state', async () => {
+    const res = await fetch(`${emu.url}/_sim/seed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        rbin: {
+          rules: [
+            { accountId: OTHER, region: REGION, resourceType: 'EBS_SNAPSHOT', retentionDays: 10 }
+          ]
+        },
+        autoscaling: {
+          groups: [{ accountId: OTHER, region: REGION, name: 'seeded-asg' }]
+        }
+      })
+    })
+    expect(res.status).toBe(200)
+    const seeded = (await res.json()) as {
+      rbin: { rules: string[] }
+      autoscaling: { groups: string[] }
+    }
+    expect(seeded.autoscaling.groups).toEqual(['seeded-asg'])
+    const rules = await new RbinClient(opts(OTHER)).send(
+      new ListRulesCommand({ ResourceType: 'EBS_SNAPSHOT' })
+    )
+    expect(rules.Rules!.map((r) => r.Identifier)).toEqual(seeded.rbin.rules)
+    const state = (await (await fetch(`${emu.url}/_sim/state`)).json()) as Record<string, unknown>
+    expect(state).toHaveProperty('rbin')
+    expect(state).toHaveProperty('autoscaling')
+    expect(state.ec2).toHaveProperty('recycleBin')
+    const bad = await fetch(`${emu.url}/_sim/seed`, {
+      method: 'POST',
+      body: JSON.stringify({
+        rbin: { rules: [{ accountId: OTHER, region: REGION, resourceType: 'X' }] }
+      })
+    })
+    expect(bad.status).toBe(400)
+  })
+})
