@@ -346,6 +346,31 @@ describe('RunInstances and the instance lifecycle', () => {
     }
   })
 
+  it('DryRun judges the launch (type, subnet, image) and launches nothing', async () => {
+    const before = Object.keys((emu.state().ec2 as { instances: unknown[] }).instances).length
+    const base: RunInstancesCommandInput = {
+      ImageId: webImage,
+      InstanceType: 't3.micro',
+      MinCount: 1,
+      MaxCount: 1,
+      DryRun: true
+    }
+    expect((await errorOf(ec2For(OWNER).send(new RunInstancesCommand(base)))).name).toBe(
+      'DryRunOperation'
+    )
+    const badType = await errorOf(
+      ec2For(OWNER).send(
+        new RunInstancesCommand({ ...base, InstanceType: 't9.nano' as _InstanceType })
+      )
+    )
+    expect(badType).toMatchObject({ name: 'InvalidParameterValue' })
+    const badSubnet = await errorOf(
+      ec2For(OWNER).send(new RunInstancesCommand({ ...base, SubnetId: 'subnet-0000000000000bad' }))
+    )
+    expect(badSubnet.name).toBe('InvalidSubnetID.NotFound')
+    expect(Object.keys((emu.state().ec2 as { instances: unknown[] }).instances).length).toBe(before)
+  })
+
   it('checks launch permission for the caller account, as sharing grants it', async () => {
     const denied = await errorOf(
       ec2For(CONSUMER).send(
