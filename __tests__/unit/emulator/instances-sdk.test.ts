@@ -27,6 +27,8 @@ import {
 } from '@aws-sdk/client-ec2'
 import {
   DescribeInstanceInformationCommand,
+  GetAutomationExecutionCommand,
+  StartAutomationExecutionCommand,
   GetCommandInvocationCommand,
   ListCommandInvocationsCommand,
   SendCommandCommand,
@@ -710,6 +712,44 @@ describe('Run Command on an instance, against its image behaviour', () => {
       PluginName: 'aws:runPowerShellScript',
       StandardOutputContent: PAGE
     })
+  })
+
+  it('an AMI built by AWS-UpdateLinuxAmi from it still serves the page', async () => {
+    const { AutomationExecutionId } = await ssmFor(OWNER).send(
+      new StartAutomationExecutionCommand({
+        DocumentName: 'AWS-UpdateLinuxAmi',
+        Parameters: { SourceAmiId: [webImage], SecurityGroupIds: ['sg-1'] }
+      })
+    )
+    emu.advance(3 * 3_600_000)
+    const exec = await ssmFor(OWNER).send(
+      new GetAutomationExecutionCommand({ AutomationExecutionId })
+    )
+    expect(exec.AutomationExecution?.AutomationExecutionStatus).toBe('Success')
+    const built = exec.AutomationExecution!.Outputs!['createImage.ImageId'][0]
+    const run = await ec2For(OWNER).send(
+      new RunInstancesCommand({
+        ImageId: built,
+        InstanceType: 't3.micro',
+        MinCount: 1,
+        MaxCount: 1,
+        IamInstanceProfile: { Name: 'ssm-core' }
+      })
+    )
+    const id = run.Instances![0].InstanceId!
+    emu.advance(80_000)
+    const { Command } = await ssmFor(OWNER).send(
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: [id],
+        Parameters: { commands: [CHECK] }
+      })
+    )
+    emu.advance(10_000)
+    const inv = await ssmFor(OWNER).send(
+      new GetCommandInvocationCommand({ CommandId: Command!.CommandId!, InstanceId: id })
+    )
+    expect(inv.Status).toBe('Success')
   })
 
   it('an instance without an instance profile never becomes a managed node', async () => {
