@@ -230,6 +230,39 @@ describe('RunInstances and the instance lifecycle', () => {
     })
   })
 
+  it('an image whose instances fail reachability shows impaired after the checks', async () => {
+    const seeded = emu.seed({
+      ec2: {
+        images: [
+          {
+            accountId: OWNER,
+            region: REGION,
+            name: 'broken-1',
+            behaviour: { statusCheck: 'impaired' }
+          }
+        ]
+      }
+    }) as { ec2: { images: string[] } }
+    const run = await ec2For(OWNER).send(
+      new RunInstancesCommand({
+        ImageId: seeded.ec2.images[0],
+        InstanceType: 't3.micro',
+        MinCount: 1,
+        MaxCount: 1
+      })
+    )
+    emu.advance(30_000 + 120_000)
+    const { InstanceStatuses } = await ec2For(OWNER).send(
+      new DescribeInstanceStatusCommand({
+        InstanceIds: [run.Instances![0].InstanceId!]
+      })
+    )
+    expect(InstanceStatuses![0]).toMatchObject({
+      SystemStatus: { Status: 'ok' },
+      InstanceStatus: { Status: 'impaired', Details: [{ Name: 'reachability', Status: 'failed' }] }
+    })
+  })
+
   it('records the launch as the image lastLaunchedTime', async () => {
     const attr = await ec2For(OWNER).send(
       new DescribeImageAttributeCommand({ ImageId: webImage, Attribute: 'lastLaunchedTime' })

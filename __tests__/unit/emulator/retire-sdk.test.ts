@@ -201,6 +201,46 @@ describe('image usage reports', () => {
     expect(gone.name).toBe('InvalidImageUsageReportId.NotFound')
   })
 
+  it('version-depth limits which launch-template versions count', async () => {
+    const ec2 = ec2For(OWNER)
+    const create = async (depth?: string) =>
+      (
+        await ec2.send(
+          new CreateImageUsageReportCommand({
+            ImageId: shared,
+            ResourceTypes: [
+              {
+                ResourceType: 'ec2:LaunchTemplate',
+                ...(depth
+                  ? {
+                      ResourceTypeOptions: [{ OptionName: 'version-depth', OptionValues: [depth] }]
+                    }
+                  : {})
+              }
+            ]
+          })
+        )
+      ).ReportId!
+    // The template's newest versions (2, 3) use another AMI; version 1 uses this one.
+    const shallow = await create('2')
+    const deep = await create()
+    emu.advance(10 * 60_000)
+    const entries = async (id: string) =>
+      (await ec2.send(new DescribeImageUsageReportEntriesCommand({ ReportIds: [id] })))
+        .ImageUsageReportEntries!
+    expect(await entries(shallow)).toEqual([])
+    expect((await entries(deep)).map((e) => e.UsageCount)).toEqual([1])
+    const { ImageUsageReports } = await ec2.send(
+      new DescribeImageUsageReportsCommand({ ReportIds: [shallow] })
+    )
+    expect(ImageUsageReports![0].ResourceTypes).toEqual([
+      {
+        ResourceType: 'ec2:LaunchTemplate',
+        ResourceTypeOptions: [{ OptionName: 'version-depth', OptionValues: ['2'] }]
+      }
+    ])
+  })
+
   it('only the owner can ask', async () => {
     const err = await errorOf(
       ec2For(CONSUMER).send(
