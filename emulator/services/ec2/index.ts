@@ -22,15 +22,9 @@ import { deleteSnapshot, describeSnapshots } from './snapshots.js'
 import { blockPublicAccessState, ec2State, settle } from './state.js'
 import { createTags, deleteTags, describeTags } from './tags.js'
 import { describeInstanceTypes } from './catalog.js'
-import {
-  describeInstances,
-  describeInstanceStatus,
-  getConsoleOutput,
-  instanceProfilesSnapshot,
-  runInstances,
-  settleInstances,
-  terminateInstances
-} from './instances.js'
+import { describeInstances, runInstances, terminateInstances } from './instances.js'
+import { instanceProfilesSnapshot, settleInstances } from './instance-state.js'
+import { describeInstanceStatus, getConsoleOutput } from './instance-status.js'
 import {
   createLaunchTemplate,
   createLaunchTemplateVersion,

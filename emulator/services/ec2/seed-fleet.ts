@@ -2,7 +2,7 @@
 // catalogue (shapes in emulator/services/README.md). Called from seedEc2.
 import type { Sim } from '../../types.js'
 import { seedInstanceTypes, type SeedInstanceType } from './catalog.js'
-import { seedInstanceProfiles, type SeedInstanceProfile } from './instances.js'
+import { seedInstanceProfiles, type SeedInstanceProfile } from './instance-state.js'
 import { seedNetwork, type SeedVpc } from './network.js'
 
 export interface FleetSeed {

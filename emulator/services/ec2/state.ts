@@ -3,7 +3,7 @@
 import type { Sim } from '../../types.js'
 import type { Tag } from './params.js'
 import type { ImageBehaviour } from './behaviour.js'
-import type { LaunchDetails } from './instances.js'
+import type { LaunchDetails } from './instance-state.js'
 import type { LaunchTemplateVersion } from './launch-templates.js'
 
 export interface LaunchPermission {
@@ -104,7 +104,7 @@ export interface Instance {
   volumes: Volume[]
   tags: Tag[]
   subnetId?: string
-  /** Launched by RunInstances: see instances.ts (state timeline, network, profile, behaviour). */
+  /** Launched by RunInstances: see instance-state.ts (timeline, network, profile, platform). */
   launch?: LaunchDetails
   /** Seeded or inherited: what the instance does (images made from it inherit it). */
   behaviour?: ImageBehaviour

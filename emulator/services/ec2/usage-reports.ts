@@ -5,7 +5,7 @@
 // Counts are taken when the report is created, from every account's state in the image's region.
 import { AwsError, type Caller, type Sim } from '../../types.js'
 import { dryRunGate, ownedImage } from './access.js'
-import { instancesUsingImage } from './instances.js'
+import { instancesUsingImage } from './instance-state.js'
 import { versionsOf } from './launch-templates.js'
 import {
   filters,

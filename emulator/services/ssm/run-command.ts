@@ -14,7 +14,7 @@ import {
   resourceOf,
   runningSince,
   settleInstances
-} from '../ec2/instances.js'
+} from '../ec2/instance-state.js'
 import { ec2State, setting, settle, type Instance } from '../ec2/state.js'
 
 type Body = Record<string, unknown>
