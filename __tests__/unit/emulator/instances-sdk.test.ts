@@ -435,6 +435,54 @@ describe('RunInstances and the instance lifecycle', () => {
     expect(ok.Instances![0].ImageId).toBe(webImage)
   })
 
+  it('launch permission through an organization, an OU or public reaches the caller account', async () => {
+    const ORG = 'arn:aws:organizations::111122223333:organization/o-abcdefghij'
+    const OU = 'arn:aws:organizations::111122223333:ou/o-abcdefghij/ou-ab12-cdefghij'
+    const seeded = emu.seed({
+      ec2: {
+        accounts: { '555566667777': { organizationArn: ORG, ouArns: [OU] } },
+        images: [
+          {
+            accountId: OWNER,
+            region: REGION,
+            name: 'org-1',
+            launchPermissions: [{ organizationArn: ORG }]
+          },
+          {
+            accountId: OWNER,
+            region: REGION,
+            name: 'ou-1',
+            launchPermissions: [{ organizationalUnitArn: OU }]
+          },
+          { accountId: OWNER, region: REGION, name: 'pub-1', public: true }
+        ]
+      }
+    }) as { ec2: { images: string[] } }
+    for (const imageId of seeded.ec2.images) {
+      const out = await ec2For('555566667777').send(
+        new RunInstancesCommand({
+          ImageId: imageId,
+          InstanceType: 't3.micro',
+          MinCount: 1,
+          MaxCount: 1
+        })
+      )
+      expect(out.Instances![0].ImageId).toBe(imageId)
+    }
+    // An account outside the organization sees only the public one.
+    const outsider = await errorOf(
+      ec2For('999900001111').send(
+        new RunInstancesCommand({
+          ImageId: seeded.ec2.images[0],
+          InstanceType: 't3.micro',
+          MinCount: 1,
+          MaxCount: 1
+        })
+      )
+    )
+    expect(outsider.name).toBe('InvalidAMIID.NotFound')
+  })
+
   it('terminates a consumer launch whose snapshot key it cannot use (Client.InvalidKMSKey.InvalidState)', async () => {
     const run = await ec2For(CONSUMER).send(
       new RunInstancesCommand({
