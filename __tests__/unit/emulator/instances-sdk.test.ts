@@ -381,6 +381,22 @@ describe('RunInstances and the instance lifecycle', () => {
     }
   })
 
+  it('refuses a ClientToken longer than 64 characters', async () => {
+    const err = await errorOf(
+      ec2For(OWNER).send(
+        new RunInstancesCommand({
+          ImageId: webImage,
+          InstanceType: 't3.micro',
+          MinCount: 1,
+          MaxCount: 1,
+          ClientToken: 'x'.repeat(65)
+        })
+      )
+    )
+    expect(err.name).toBe('InvalidParameterValue')
+    expect(err.message).toContain('clientToken')
+  })
+
   it('DryRun judges the launch (type, subnet, image) and launches nothing', async () => {
     const before = Object.keys((emu.state().ec2 as { instances: unknown[] }).instances).length
     const base: RunInstancesCommandInput = {
@@ -831,6 +847,38 @@ describe('Run Command on an instance, against its image behaviour', () => {
       new GetCommandInvocationCommand({ CommandId: Command!.CommandId!, InstanceId: id })
     )
     expect(inv.Status).toBe('Success')
+  })
+
+  it('an instance in a subnet without a route to SSM never registers', async () => {
+    const seeded = emu.seed({
+      ec2: {
+        vpcs: [
+          {
+            accountId: OWNER,
+            region: REGION,
+            subnets: [{ subnetId: 'subnet-0a0a0a0a0a0a0a0a0', reachesSsm: false }]
+          }
+        ]
+      }
+    }) as { ec2: { subnets: string[] } }
+    const run = await ec2For(OWNER).send(
+      new RunInstancesCommand({
+        ImageId: webImage,
+        InstanceType: 't3.micro',
+        MinCount: 1,
+        MaxCount: 1,
+        SubnetId: seeded.ec2.subnets[0],
+        IamInstanceProfile: { Name: 'ssm-core' }
+      })
+    )
+    expect(run.Instances![0].VpcId).not.toBe(undefined)
+    emu.advance(10 * 60_000)
+    const info = await ssmFor(OWNER).send(
+      new DescribeInstanceInformationCommand({
+        Filters: [{ Key: 'InstanceIds', Values: [run.Instances![0].InstanceId!] }]
+      })
+    )
+    expect(info.InstanceInformationList).toEqual([])
   })
 
   it('an instance without an instance profile never becomes a managed node', async () => {

@@ -302,6 +302,13 @@ export function runInstances(sim: Sim, caller: Caller, params: Params) {
     )
   }
   const token = str(params, 'ClientToken')
+  // API reference: RunInstances ClientToken, "Constraints: Maximum 64 ASCII characters".
+  if (token !== undefined && token.length > 64) {
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Value (${token}) for parameter clientToken is invalid. Length exceeds 64 characters.`
+    )
+  }
   const tokenKey = token ? `${caller.accountId}/${caller.region}/${token}` : undefined
   const prior = tokenKey ? instancesState(sim).tokens[tokenKey] : undefined
   // API reference: "Ensuring idempotency": same token and parameters → the same reservation.

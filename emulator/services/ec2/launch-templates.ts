@@ -247,6 +247,13 @@ function versionXml(lt: LaunchTemplate, v: LaunchTemplateVersion) {
 function tokenCheck(sim: Sim, caller: Caller, action: string, params: Params) {
   const token = str(params, 'ClientToken')
   if (!token) return { prior: undefined, remember: () => undefined }
+  // API reference: CreateLaunchTemplate(Version) ClientToken, "Constraint: Maximum 128 ASCII characters".
+  if (token.length > 128) {
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Value (${token}) for parameter clientToken is invalid. Length exceeds 128 characters.`
+    )
+  }
   const key = `${caller.accountId}/${caller.region}/${action}/${token}`
   const fingerprint = JSON.stringify(
     Object.entries(params)

@@ -24,6 +24,12 @@ export interface Subnet {
   cidrBlock: string
   defaultForAz: boolean
   mapPublicIpOnLaunch: boolean
+  /**
+   * Whether instances here reach the Systems Manager endpoints (a public IP with an internet
+   * gateway, a NAT, or VPC endpoints). Without it the SSM Agent never registers
+   * (user guide: "Troubleshooting managed node availability").
+   */
+  reachesSsm: boolean
   tags: Tag[]
 }
 
@@ -82,6 +88,7 @@ function ensureDefaults(sim: Sim, accountId: string, region: string): void {
       cidrBlock: `172.31.${i * 16}.0/20`,
       defaultForAz: true,
       mapPublicIpOnLaunch: true,
+      reachesSsm: true,
       tags: []
     }
   })
@@ -109,6 +116,8 @@ export interface SeedVpc {
     availabilityZone?: string
     cidrBlock?: string
     tags?: Record<string, string>
+    /** Default true; false: no route to the SSM endpoints, so the agent never registers. */
+    reachesSsm?: boolean
   }[]
   securityGroups?: { groupId?: string; groupName: string; description?: string }[]
   tags?: Record<string, string>
@@ -151,6 +160,7 @@ export function seedNetwork(
         cidrBlock: sn.cidrBlock ?? `10.0.${i}.0/24`,
         defaultForAz: v.isDefault ?? false,
         mapPublicIpOnLaunch: v.isDefault ?? false,
+        reachesSsm: sn.reachesSsm ?? true,
         tags: toTags(sn.tags)
       }
       created.subnets.push(subnetId)
@@ -184,6 +194,11 @@ function owned<T extends { accountId: string; region: string }>(
   return Object.values(items).filter(
     (x) => x.accountId === caller.accountId && x.region === caller.region
   )
+}
+
+/** A subnet by ID, whoever owns it (for the SSM reachability of its instances). */
+export function subnetById(sim: Sim, subnetId: string): Subnet | undefined {
+  return networkState(sim).subnets[subnetId]
 }
 
 export function defaultVpc(sim: Sim, caller: Caller): Vpc | undefined {

@@ -15,6 +15,7 @@ import {
   runningSince,
   settleInstances
 } from '../ec2/instance-state.js'
+import { subnetById } from '../ec2/network.js'
 import { ec2State, setting, settle, type Instance } from '../ec2/state.js'
 
 type Body = Record<string, unknown>
@@ -82,6 +83,8 @@ function registeredAt(sim: Sim, inst: Instance): number | undefined {
   // Seeded instances (no launch record) are managed when their behaviour says ssmAgent: true.
   if (!inst.launch) return inst.behaviour?.ssmAgent === true ? since : undefined
   if (!profileArn || !instanceProfileByArn(sim, profileArn)?.ssmManaged) return undefined
+  const subnet = inst.subnetId ? subnetById(sim, inst.subnetId) : undefined
+  if (subnet && !subnet.reachesSsm) return undefined
   const at = since + runCommandTimings(sim).registerMs
   return sim.clock.now() >= at ? at : undefined
 }
