@@ -449,6 +449,11 @@ describe('RunInstances and the instance lifecycle', () => {
       })
     )
     expect(ok.Instances![0].ImageId).toBe(webImage)
+    // The consumer's launch is the image's last launch, as its owner reads it.
+    const attr = await ec2For(OWNER).send(
+      new DescribeImageAttributeCommand({ ImageId: webImage, Attribute: 'lastLaunchedTime' })
+    )
+    expect(Date.parse(attr.LastLaunchedTime!.Value!)).toBe(ok.Instances![0].LaunchTime!.getTime())
   })
 
   it('launch permission through an organization, an OU or public reaches the caller account', async () => {
