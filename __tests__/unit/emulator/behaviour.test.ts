@@ -44,6 +44,26 @@ describe('shell scripts against the behaviour model', () => {
     expect(sh(b, 'sleep 30', 'systemctl is-active nginx').durationMs).toBe(2000 + 30_000 + 500)
   })
 
+  it('systemctl is-active, files (cat, test, [ ], grep FILE) and wget', () => {
+    const b: ImageBehaviour = {
+      services: { nginx: 'active', 'amazon-ssm-agent': 'active', crond: 'failed' },
+      files: { '/etc/motd': 'golden\n', '/var/www/html/index.html': 'Hello\n' },
+      serves: { '/': 'Hello' }
+    }
+    expect(sh(b, 'systemctl is-active nginx')).toMatchObject({ exitCode: 0, stdout: 'active\n' })
+    expect(sh(b, 'systemctl is-active --quiet nginx.service crond').exitCode).toBe(3)
+    expect(sh(b, 'systemctl is-active httpd')).toMatchObject({ exitCode: 3, stdout: 'inactive\n' })
+    expect(sh(b, 'cat /etc/motd')).toMatchObject({ exitCode: 0, stdout: 'golden\n' })
+    expect(sh(b, 'cat /nope').stderr).toContain('No such file or directory')
+    expect(sh(b, 'test -f /etc/motd').exitCode).toBe(0)
+    expect(sh(b, '[ -d /var/www ]').exitCode).toBe(0)
+    expect(sh(b, '[ ! -f /etc/shadow.bak ]').exitCode).toBe(0)
+    expect(sh(b, 'grep -q Hello /var/www/html/index.html').exitCode).toBe(0)
+    expect(sh(b, 'grep -q Hello /missing').exitCode).toBe(2)
+    expect(sh(b, 'wget -qO- http://localhost/ | grep -q Hello').exitCode).toBe(0)
+    expect(sh(b, 'wget -q -O - http://localhost/x').exitCode).toBe(8)
+  })
+
   it('PowerShell: Invoke-WebRequest against the page, Write-Output, exit', () => {
     const ps = (b: ImageBehaviour, ...lines: string[]) => runScript(b, lines, 'powershell')
     expect(

@@ -27,6 +27,10 @@ export interface ImageBehaviour {
   statusCheck?: 'ok' | 'impaired'
   /** GetConsoleOutput text (default: a short boot log). */
   consoleOutput?: string
+  /** systemd units: name → `active` / `inactive` / `failed` (unlisted units are `inactive`). */
+  services?: Record<string, 'active' | 'inactive' | 'failed'>
+  /** Files on the instance: path → content (for `cat`, `test -f`, `[ -f … ]`, `grep … FILE`). */
+  files?: Record<string, string>
   /** Simulated time every script takes besides its `sleep`s and rules (default 2000 ms). */
   commandMs?: number
 }
@@ -175,17 +179,84 @@ function curl(behaviour: ImageBehaviour, args: string[]): CommandResult {
 }
 
 /** grep [-q] [-i] [-F] [-E] [-v] PATTERN, over its standard input. */
-function grep(args: string[], stdin: string): CommandResult | undefined {
+function grep(behaviour: ImageBehaviour, args: string[], stdin: string): CommandResult | undefined {
   const flags = args.filter((a) => /^-[a-zA-Z]+$/.test(a)).join('')
   const operands = args.filter((a) => !/^-[a-zA-Z]+$/.test(a))
-  if (operands.length !== 1) return undefined
-  const pattern = operands[0]
+  if (operands.length < 1 || operands.length > 2) return undefined
+  const [pattern, file] = operands
+  if (file !== undefined) {
+    const content = behaviour.files?.[file]
+    if (content === undefined)
+      return { code: 2, out: '', err: `grep: ${file}: No such file or directory\n`, ms: 0 }
+    stdin = content
+  }
   const escaped = flags.includes('F') ? pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : pattern
   const re = new RegExp(escaped, flags.includes('i') ? 'i' : '')
   const lines = stdin.split('\n').filter((l, i, all) => i < all.length - 1 || l !== '')
   const hits = lines.filter((l) => re.test(l) !== flags.includes('v'))
   const out = flags.includes('q') ? '' : hits.map((l) => `${l}\n`).join('')
   return { code: hits.length ? 0 : 1, out, err: '', ms: 0 }
+}
+
+/** wget -q -O - URL (or -qO-): the body, or wget's exit 8 (HTTP error) / 4 (network failure). */
+function wget(behaviour: ImageBehaviour, args: string[]): CommandResult {
+  const url = args.find((a, i) => !a.startsWith('-') && args[i - 1] !== '-O') ?? ''
+  const r = fetchLocal(behaviour, url)
+  if (r.kind === 'ok') return { code: 0, out: r.body, err: '', ms: 0 }
+  if (r.kind === 'status')
+    return {
+      code: 8,
+      out: '',
+      err: `wget: server returned error: HTTP/1.1 ${r.status} Not Found\n`,
+      ms: 0
+    }
+  return { code: 4, out: '', err: `wget: unable to connect to ${url}\n`, ms: 0 }
+}
+
+/** systemctl is-active [--quiet] UNIT…: each unit's state; exit 0 only when all are active. */
+function systemctl(behaviour: ImageBehaviour, args: string[]): CommandResult | undefined {
+  const [verb, ...rest] = args
+  if (verb !== 'is-active') return undefined
+  const quiet = rest.some((a) => a === '--quiet' || a === '-q')
+  const units = rest.filter((a) => !a.startsWith('-')).map((u) => u.replace(/\.service$/, ''))
+  const states = units.map((u) => behaviour.services?.[u] ?? 'inactive')
+  return {
+    code: states.every((x) => x === 'active') ? 0 : 3,
+    out: quiet ? '' : states.map((x) => `${x}\n`).join(''),
+    err: '',
+    ms: 0
+  }
+}
+
+function cat(behaviour: ImageBehaviour, files: string[], stdin: string): CommandResult {
+  if (!files.length) return { code: 0, out: stdin, err: '', ms: 0 }
+  let out = ''
+  let err = ''
+  for (const f of files) {
+    const content = behaviour.files?.[f]
+    if (content === undefined) err += `cat: ${f}: No such file or directory\n`
+    else out += content
+  }
+  return { code: err ? 1 : 0, out, err, ms: 0 }
+}
+
+/** test -f / -e / -d / -s PATH (and `[ … ]`) against `files`; a directory is any file's prefix. */
+function test(behaviour: ImageBehaviour, args: string[]): CommandResult | undefined {
+  const negate = args[0] === '!'
+  const [op, path] = negate ? args.slice(1) : args
+  if (!path || !['-f', '-e', '-d', '-s'].includes(op)) return undefined
+  const files = behaviour.files ?? {}
+  const isFile = files[path] !== undefined
+  const isDir = Object.keys(files).some((f) => f.startsWith(path.replace(/\/?$/, '/')))
+  const ok =
+    op === '-f'
+      ? isFile
+      : op === '-d'
+        ? isDir
+        : op === '-s'
+          ? (files[path] ?? '') !== ''
+          : isFile || isDir
+  return { code: ok !== negate ? 0 : 1, out: '', err: '', ms: 0 }
 }
 
 function shellCommand(
@@ -217,7 +288,19 @@ function shellCommand(
     case 'curl':
       return curl(behaviour, args)
     case 'grep':
-      return grep(args, stdin) ?? unknown(behaviour, name, lineNo)
+      return grep(behaviour, args, stdin) ?? unknown(behaviour, name, lineNo)
+    case 'wget':
+      return wget(behaviour, args)
+    case 'systemctl':
+      return systemctl(behaviour, args) ?? unknown(behaviour, name, lineNo)
+    case 'cat':
+      return cat(behaviour, args, stdin)
+    case 'test':
+      return test(behaviour, args) ?? unknown(behaviour, name, lineNo)
+    case '[':
+      return args[args.length - 1] === ']'
+        ? (test(behaviour, args.slice(0, -1)) ?? unknown(behaviour, name, lineNo))
+        : { code: 2, out: '', err: "[: missing `]'\n", ms: 0 }
     default:
       return unknown(behaviour, name, lineNo)
   }
