@@ -1011,6 +1011,50 @@ describe('launch templates', () => {
     ).toBe('InvalidLaunchTemplateId.VersionNotFound')
   })
 
+  it('an ImageId of resolve:ssm:<parameter> resolves at launch and with ResolveAlias', async () => {
+    emu.seed({
+      ssm: {
+        parameters: [
+          {
+            name: '/golden/latest',
+            accountId: OWNER,
+            region: REGION,
+            value: webImage,
+            dataType: 'aws:ec2:image'
+          }
+        ]
+      }
+    })
+    const ec2 = ec2For(OWNER)
+    await ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: 'by-param',
+        LaunchTemplateData: { ImageId: 'resolve:ssm:/golden/latest', InstanceType: 't3.micro' }
+      })
+    )
+    const plain = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'by-param' })
+    )
+    expect(plain.LaunchTemplateVersions![0].LaunchTemplateData?.ImageId).toBe(
+      'resolve:ssm:/golden/latest'
+    )
+    const resolved = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateName: 'by-param',
+        ResolveAlias: true
+      })
+    )
+    expect(resolved.LaunchTemplateVersions![0].LaunchTemplateData?.ImageId).toBe(webImage)
+    const run = await ec2.send(
+      new RunInstancesCommand({
+        LaunchTemplate: { LaunchTemplateName: 'by-param' },
+        MinCount: 1,
+        MaxCount: 1
+      })
+    )
+    expect(run.Instances![0].ImageId).toBe(webImage)
+  })
+
   it('warns (does not fail) when a version names an AMI that does not exist', async () => {
     const out = await ec2For(OWNER).send(
       new CreateLaunchTemplateVersionCommand({

@@ -12,7 +12,7 @@ import { platformOf, type ImageBehaviour } from './behaviour.js'
 import { instanceType } from './catalog.js'
 import { canUseKeyForEbs } from './kms-access.js'
 import { checkRequestTags, checkResourceTags } from './conditions.js'
-import { resolveLaunchTemplateData } from './launch-templates.js'
+import { resolveImageAlias, resolveLaunchTemplateData } from './launch-templates.js'
 import { launchSecurityGroups, launchSubnet } from './network.js'
 import {
   bool,
@@ -324,9 +324,10 @@ export function runInstances(sim: Sim, caller: Caller, params: Params) {
   }
 
   const template = resolveLaunchTemplateData(sim, caller, params)
-  const imageId = str(params, 'ImageId') ?? template?.data.imageId
-  if (!imageId)
+  const rawImageId = str(params, 'ImageId') ?? template?.data.imageId
+  if (!rawImageId)
     throw new AwsError('MissingParameter', 'The request must contain the parameter ImageId')
+  const imageId = resolveImageAlias(sim, caller, rawImageId)
   const typeName = str(params, 'InstanceType') ?? template?.data.instanceType ?? 'm1.small'
   const img = launchableImage(sim, caller, imageId)
   const { bootMode } = checkArchitecture(sim, img, typeName)

@@ -8,6 +8,7 @@ import { principalOf } from '../sts.js'
 import { canSeeImage, dryRunGate } from './access.js'
 import { instanceType } from './catalog.js'
 import {
+  bool,
   filters,
   globMatch,
   list,
@@ -222,8 +223,34 @@ function templateXml(sim: Sim, lt: LaunchTemplate) {
   }
 }
 
-function versionXml(lt: LaunchTemplate, v: LaunchTemplateVersion) {
-  const d = v.data
+/**
+ * `resolve:ssm:<parameter>[:<version>]` as an ImageId (user guide: "Use a Systems Manager
+ * parameter instead of an AMI ID"): the parameter's value in the caller's account and region.
+ */
+export function resolveImageAlias(sim: Sim, caller: Caller, imageId: string): string {
+  if (!imageId.startsWith('resolve:ssm:')) return imageId
+  const name = imageId.slice('resolve:ssm:'.length).replace(/:\d+$/, '')
+  const params = (sim.state.ssm as { parameters?: Record<string, { value: string }> } | undefined)
+    ?.parameters
+  const p = params?.[`${caller.accountId}/${caller.region}/${name}`]
+  if (!p) {
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Could not resolve the SSM parameter ${name} for ImageId: the parameter does not exist.`
+    )
+  }
+  return p.value
+}
+
+function versionXml(
+  lt: LaunchTemplate,
+  v: LaunchTemplateVersion,
+  resolve?: (id: string) => string
+) {
+  const d = {
+    ...v.data,
+    ...(v.data.imageId && resolve ? { imageId: resolve(v.data.imageId) } : {})
+  }
   return {
     launchTemplateId: lt.launchTemplateId,
     launchTemplateName: lt.name,
@@ -442,7 +469,14 @@ export function describeLaunchTemplateVersions(sim: Sim, caller: Caller, params:
     max: 200
   })
   return {
-    launchTemplateVersionSet: page.map(({ lt, v }) => versionXml(lt, v)),
+    // ResolveAlias: show the AMI a resolve:ssm: ImageId stands for now.
+    launchTemplateVersionSet: page.map(({ lt, v }) =>
+      versionXml(
+        lt,
+        v,
+        bool(params, 'ResolveAlias') ? (id) => resolveImageAlias(sim, caller, id) : undefined
+      )
+    ),
     ...(nextToken ? { nextToken } : {})
   }
 }
