@@ -3,7 +3,7 @@
 // Seedable: `ec2.instanceTypes` adds or replaces entries.
 import { AwsError, type Caller, type Sim } from '../../types.js'
 import { dryRunGate } from './access.js'
-import { filters, globMatch, list, paginate, str, type Params } from './params.js'
+import { filters, globMatch, list, paginate, type Params } from './params.js'
 
 export interface InstanceTypeInfo {
   instanceType: string
@@ -168,12 +168,6 @@ export function describeInstanceTypes(sim: Sim, _caller: Caller, params: Params)
       fs.every((f) => f.values.some((p) => TYPE_FILTERS[f.name](x).some((v) => globMatch(p, v))))
     )
   dryRunGate(params)
-  if (names.length && str(params, 'MaxResults') !== undefined) {
-    throw new AwsError(
-      'InvalidParameterCombination',
-      'The parameter instanceTypes cannot be used with the parameter maxResults'
-    )
-  }
   const { page, nextToken } = paginate('DescribeInstanceTypes', selected, params, {
     min: 5,
     max: 100
