@@ -28,6 +28,8 @@ export function deniedResource(service: string, region: string, accountId: strin
   if (service === 'ec2') return `arn:aws:ec2:${region}:${accountId}:*`
   if (service === 'ssm') return `arn:aws:ssm:${region}:${accountId}:*`
   if (service === 'kms') return `arn:aws:kms:${region}:${accountId}:key/*`
+  if (service === 'autoscaling') return `arn:aws:autoscaling:${region}:${accountId}:*`
+  if (service === 'rbin') return `arn:aws:rbin:${region}:${accountId}:rule/*`
   return '*'
 }
 

@@ -134,7 +134,7 @@ async function handleAws(
       params
     })
   try {
-    if (protocol === 'json') {
+    if (protocol === 'json' || protocol === 'rest-json') {
       try {
         params = parseJsonBody(body)
       } catch {
@@ -156,6 +156,14 @@ async function handleAws(
         `The emulator does not implement the "${credential.service}" service`,
         400
       )
+    }
+    if (module.protocol === 'rest-json') {
+      // REST-JSON: the operation is the method and path; path parameters join the body's.
+      const route = module.route?.(req.method ?? 'GET', url.pathname)
+      if (!route)
+        throw new AwsError('UnknownOperationException', `No operation at ${url.pathname}`, 404)
+      action = route.action
+      params = { ...Object.fromEntries(url.searchParams), ...params, ...route.params }
     }
     if (!action)
       throw new AwsError('MissingAction', 'The request must contain the parameter Action', 400)
@@ -226,7 +234,10 @@ async function handleAws(
     }
     const awsRequest: AwsRequest = { caller, action, params }
     const result = await module.handle(awsRequest, control.sim)
-    wire = serializeResult(protocol, action, result, requestId)
+    wire = serializeResult(protocol, action, result, requestId, {
+      xmlns: module.xmlns,
+      status: module.successStatus?.(action)
+    })
   } catch (error) {
     if (error instanceof ConnectionReset) {
       record(0, 'ConnectionReset')

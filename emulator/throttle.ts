@@ -30,7 +30,9 @@ const OTHER_SERVICES: Record<string, BucketSize> = {
   ssm: { capacity: 50, refillPerSec: 10 },
   sts: { capacity: 100, refillPerSec: 50 },
   kms: { capacity: 100, refillPerSec: 100 },
-  servicequotas: { capacity: 20, refillPerSec: 10 }
+  servicequotas: { capacity: 20, refillPerSec: 10 },
+  autoscaling: { capacity: 40, refillPerSec: 20 },
+  rbin: { capacity: 20, refillPerSec: 10 }
 }
 
 function isNonMutatingName(action: string): boolean {

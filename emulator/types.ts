@@ -49,8 +49,17 @@ export class AwsError extends Error {
  * Throw AwsError for an AWS error.
  */
 export interface ServiceModule {
-  name: 'ec2' | 'ssm' | 'sts' | 'kms' | 'servicequotas'
-  protocol: 'ec2-query' | 'query' | 'json'
+  name: 'ec2' | 'ssm' | 'sts' | 'kms' | 'servicequotas' | 'autoscaling' | 'rbin'
+  protocol: 'ec2-query' | 'query' | 'json' | 'rest-json'
+  /** Query protocol: the response XML namespace (default STS's). */
+  xmlns?: string
+  /** REST-JSON: the action and path parameters of a request, from its method and path. */
+  route?(
+    method: string,
+    path: string
+  ): { action: string; params: Record<string, unknown> } | undefined
+  /** REST-JSON: the HTTP status of a successful answer (default 200). */
+  successStatus?(action: string): number
   handle(req: AwsRequest, sim: Sim): unknown | Promise<unknown>
   /** Whether an action changes state (for dry-run proofs and the mutating-call count). */
   isMutating(action: string): boolean

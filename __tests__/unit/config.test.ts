@@ -546,7 +546,6 @@ const BAD: Array<[string, string, Record<string, string>, NodeJS.ProcessEnv?]> =
 ]
 
 describe('readConfig: malformed inputs', () => {
-
   // Every row gets an explicit env: a callback with more parameters than the row is a `done` test.
   const rows = BAD.map(([label, input, inputs, env]) => [label, input, inputs, env ?? ENV] as const)
 

@@ -2,9 +2,12 @@
 // each service's real code and status, so the SDK classifies them as AWS would.
 import { AwsError } from '../types.js'
 
+/** Query-protocol services other than EC2 answer errors as STS does (Auto Scaling: same codes). */
+const isQuery = (service: string) => service === 'sts' || service === 'autoscaling'
+
 export function throttlingError(service: string): AwsError {
   if (service === 'ec2') return new AwsError('RequestLimitExceeded', 'Request limit exceeded.', 503)
-  if (service === 'sts') return new AwsError('Throttling', 'Rate exceeded', 400)
+  if (isQuery(service)) return new AwsError('Throttling', 'Rate exceeded', 400)
   return new AwsError('ThrottlingException', 'Rate exceeded', 400)
 }
 
@@ -12,7 +15,7 @@ const EXPIRED = 'The security token included in the request is expired'
 
 export function expiredTokenError(service: string): AwsError {
   if (service === 'ec2') return new AwsError('ExpiredToken', EXPIRED, 400)
-  if (service === 'sts') return new AwsError('ExpiredToken', EXPIRED, 403)
+  if (isQuery(service)) return new AwsError('ExpiredToken', EXPIRED, 403)
   return new AwsError('ExpiredTokenException', EXPIRED, 400)
 }
 
@@ -25,7 +28,7 @@ export function unknownAccessKeyError(service: string): AwsError {
     )
   }
   const message = 'The security token included in the request is invalid.'
-  if (service === 'sts') return new AwsError('InvalidClientTokenId', message, 403)
+  if (isQuery(service)) return new AwsError('InvalidClientTokenId', message, 403)
   return new AwsError('UnrecognizedClientException', message, 400)
 }
 
@@ -52,7 +55,9 @@ export function accessDeniedError(
       403
     )
   }
-  if (service === 'sts') return new AwsError('AccessDenied', because, 403)
+  if (isQuery(service)) return new AwsError('AccessDenied', because, 403)
+  // REST-JSON services (Recycle Bin) deny with 403.
+  if (service === 'rbin') return new AwsError('AccessDeniedException', because, 403)
   return new AwsError('AccessDeniedException', because, 400)
 }
 
@@ -60,6 +65,8 @@ export function internalError(service: string): AwsError {
   if (service === 'ec2') {
     return new AwsError('InternalError', 'An internal error has occurred', 500)
   }
-  if (service === 'sts') return new AwsError('InternalFailure', 'An internal error occurred', 500)
+  if (isQuery(service)) return new AwsError('InternalFailure', 'An internal error occurred', 500)
+  if (service === 'rbin')
+    return new AwsError('InternalServerException', 'An internal error occurred', 500)
   return new AwsError('InternalServerError', 'An internal error occurred', 500)
 }

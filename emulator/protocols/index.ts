@@ -1,7 +1,7 @@
 // Serialize a service's result or error in the service's wire protocol.
 import type { ServiceModule } from '../types.js'
 import { ec2Error, ec2Response, queryError, queryResponse } from './query.js'
-import { jsonError, jsonResponse } from './json.js'
+import { jsonError, jsonResponse, restJsonError, restJsonResponse } from './json.js'
 import type { WireResponse } from './wire.js'
 
 export type { WireResponse } from './wire.js'
@@ -15,10 +15,12 @@ export function serializeResult(
   protocol: Protocol,
   action: string,
   payload: unknown,
-  requestId: string
+  requestId: string,
+  options: { xmlns?: string; status?: number } = {}
 ): WireResponse {
   if (protocol === 'ec2-query') return ec2Response(action, payload, requestId)
-  if (protocol === 'query') return queryResponse(action, payload, requestId)
+  if (protocol === 'query') return queryResponse(action, payload, requestId, options.xmlns)
+  if (protocol === 'rest-json') return restJsonResponse(payload, requestId, options.status ?? 200)
   return jsonResponse(payload, requestId)
 }
 
@@ -31,5 +33,6 @@ export function serializeError(
 ): WireResponse {
   if (protocol === 'ec2-query') return ec2Error(code, message, status, requestId)
   if (protocol === 'query') return queryError(code, message, status, requestId)
+  if (protocol === 'rest-json') return restJsonError(code, message, status, requestId)
   return jsonError(code, message, status, requestId)
 }

@@ -49,3 +49,34 @@ export function jsonError(
     body: JSON.stringify({ __type: code, message })
   }
 }
+
+/** REST-JSON (Recycle Bin): plain JSON with the operation's HTTP status; dates as epoch seconds. */
+export function restJsonResponse(
+  payload: unknown,
+  requestId: string,
+  status: number
+): WireResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
+    body: status === 204 ? '' : JSON.stringify(payload ?? {}, replacer)
+  }
+}
+
+/** REST-JSON errors carry the code in x-amzn-errortype and `Message` in the body. */
+export function restJsonError(
+  code: string,
+  message: string,
+  status: number,
+  requestId: string
+): WireResponse {
+  return {
+    status,
+    headers: {
+      'content-type': 'application/json',
+      'x-amzn-requestid': requestId,
+      'x-amzn-errortype': code
+    },
+    body: JSON.stringify({ Message: message, message })
+  }
+}

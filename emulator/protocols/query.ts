@@ -41,10 +41,15 @@ export function ec2Error(
   return { status, headers: { ...XML_HEADERS, 'x-amzn-requestid': requestId }, body }
 }
 
-export function queryResponse(action: string, payload: unknown, requestId: string): WireResponse {
+export function queryResponse(
+  action: string,
+  payload: unknown,
+  requestId: string,
+  xmlns = STS_XMLNS
+): WireResponse {
   const inner = toXml((payload ?? {}) as Record<string, unknown>, 'member')
   const body =
-    `<${action}Response xmlns="${STS_XMLNS}"><${action}Result>${inner}</${action}Result>` +
+    `<${action}Response xmlns="${xmlns}"><${action}Result>${inner}</${action}Result>` +
     `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`
   return { status: 200, headers: { ...XML_HEADERS, 'x-amzn-requestid': requestId }, body }
 }

@@ -295,7 +295,10 @@ export function createImageFromInstance(
     launchPermissions: [],
     sourceInstanceId: inst.instanceId,
     sourceImageId: inst.imageId,
-    sourceImageRegion: inst.imageId ? caller.region : undefined
+    sourceImageRegion: inst.imageId ? caller.region : undefined,
+    // What the instance did, its image does (behaviour.ts); boot mode as the source AMI's.
+    behaviour: inst.behaviour ?? source?.behaviour,
+    bootMode: source?.bootMode
   }
   s.images[imageId] = img
   return img
@@ -468,7 +471,9 @@ export function copyImage(sim: Sim, caller: Caller, params: Params) {
     launchPermissions: [],
     sourceImageId,
     sourceImageRegion: sourceRegion,
-    imdsSupport: src.imdsSupport
+    imdsSupport: src.imdsSupport,
+    behaviour: src.behaviour,
+    bootMode: src.bootMode
   }
   s.images[imageId] = img
   if (token.key) s.clientTokens[token.key] = { fingerprint: token.fingerprint, imageId }

@@ -18,8 +18,7 @@ import {
   setEncryptionByDefault
 } from './ebs-defaults.js'
 import { disableImage, enableImage } from './image-state.js'
-import { filters, globMatch, list, paginate, str, type Params } from './params.js'
-import { instanceXml } from './render.js'
+import { filters, globMatch, list, str, type Params } from './params.js'
 import { seedEc2 } from './seed.js'
 import {
   describeImageAttribute,
@@ -28,8 +27,39 @@ import {
   modifySnapshotAttribute
 } from './sharing.js'
 import { deleteSnapshot, describeSnapshots } from './snapshots.js'
-import { blockPublicAccessState, ec2State, settle, type Instance } from './state.js'
+import { blockPublicAccessState, ec2State, settle } from './state.js'
 import { createTags, deleteTags, describeTags } from './tags.js'
+import { describeInstanceTypes } from './catalog.js'
+import { describeInstances, runInstances, terminateInstances } from './instances.js'
+import { instanceProfilesSnapshot, settleInstances } from './instance-state.js'
+import { describeInstanceStatus, getConsoleOutput } from './instance-status.js'
+import {
+  createLaunchTemplate,
+  createLaunchTemplateVersion,
+  deleteLaunchTemplate,
+  describeLaunchTemplates,
+  describeLaunchTemplateVersions,
+  modifyLaunchTemplate
+} from './launch-templates.js'
+import {
+  describeSecurityGroups,
+  describeSubnets,
+  describeVpcs,
+  networkSnapshot
+} from './network.js'
+import {
+  listImagesInRecycleBin,
+  listSnapshotsInRecycleBin,
+  recycleBinSnapshot,
+  restoreImageFromRecycleBin,
+  restoreSnapshotFromRecycleBin
+} from './recycle-bin.js'
+import {
+  createImageUsageReport,
+  deleteImageUsageReport,
+  describeImageUsageReportEntries,
+  describeImageUsageReports
+} from './usage-reports.js'
 
 type Handler = (sim: Sim, caller: Caller, params: Params) => unknown
 
@@ -67,53 +97,6 @@ function describeRegions(_sim: Sim, _caller: Caller, params: Params) {
       regionEndpoint: `ec2.${r}.amazonaws.com`,
       optInStatus: 'opt-in-not-required'
     }))
-  }
-}
-
-function describeInstances(sim: Sim, caller: Caller, params: Params) {
-  const s = ec2State(sim)
-  const ids = list(params, 'InstanceId')
-  const mine = Object.values(s.instances).filter(
-    (i) => i.accountId === caller.accountId && i.region === caller.region
-  )
-  for (const id of ids) {
-    if (!mine.some((i) => i.instanceId === id)) {
-      throw new AwsError('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`)
-    }
-  }
-  const field: Record<string, (i: Instance) => string[]> = {
-    'instance-id': (i) => [i.instanceId],
-    'image-id': (i) => (i.imageId ? [i.imageId] : []),
-    'instance-state-name': (i) => [i.state],
-    'instance-type': (i) => [i.instanceType],
-    'tag-key': (i) => i.tags.map((t) => t.key)
-  }
-  const fs = filters(params)
-  const selected = mine
-    .filter((i) => !ids.length || ids.includes(i.instanceId))
-    .filter((i) =>
-      fs.every((f) => {
-        const values = f.name.startsWith('tag:')
-          ? i.tags.filter((t) => t.key === f.name.slice(4)).map((t) => t.value)
-          : (
-              field[f.name] ??
-              (() => {
-                throw new AwsError('InvalidParameterValue', `The filter '${f.name}' is invalid`)
-              })
-            )(i)
-        return f.values.some((p) => values.some((v) => globMatch(p, v)))
-      })
-    )
-  dryRunGate(params)
-  const { page, nextToken } = paginate('DescribeInstances', selected, params, { min: 5, max: 1000 })
-  return {
-    reservationSet: page.map((i) => ({
-      reservationId: `r-${i.instanceId.slice(2)}`,
-      ownerId: i.accountId,
-      groupSet: [],
-      instancesSet: [instanceXml(i)]
-    })),
-    ...(nextToken ? { nextToken } : {})
   }
 }
 
@@ -177,7 +160,32 @@ const HANDLERS: Record<string, Handler> = {
   EnableEbsEncryptionByDefault: setEncryptionByDefault(true),
   DisableEbsEncryptionByDefault: setEncryptionByDefault(false),
   ModifyEbsDefaultKmsKeyId: modifyEbsDefaultKmsKeyId,
-  ResetEbsDefaultKmsKeyId: resetEbsDefaultKmsKeyId
+  ResetEbsDefaultKmsKeyId: resetEbsDefaultKmsKeyId,
+  // Instances, networking and launch templates (instances.ts, network.ts, launch-templates.ts).
+  RunInstances: runInstances,
+  TerminateInstances: terminateInstances,
+  DescribeInstanceStatus: describeInstanceStatus,
+  DescribeInstanceTypes: describeInstanceTypes,
+  GetConsoleOutput: getConsoleOutput,
+  DescribeVpcs: describeVpcs,
+  DescribeSubnets: describeSubnets,
+  DescribeSecurityGroups: describeSecurityGroups,
+  CreateLaunchTemplate: createLaunchTemplate,
+  CreateLaunchTemplateVersion: createLaunchTemplateVersion,
+  DescribeLaunchTemplates: describeLaunchTemplates,
+  DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
+  ModifyLaunchTemplate: modifyLaunchTemplate,
+  DeleteLaunchTemplate: deleteLaunchTemplate,
+  // Recycle Bin contents (recycle-bin.ts; the rules are the rbin service's).
+  ListImagesInRecycleBin: listImagesInRecycleBin,
+  RestoreImageFromRecycleBin: restoreImageFromRecycleBin,
+  ListSnapshotsInRecycleBin: listSnapshotsInRecycleBin,
+  RestoreSnapshotFromRecycleBin: restoreSnapshotFromRecycleBin,
+  // Image usage reports (usage-reports.ts).
+  CreateImageUsageReport: createImageUsageReport,
+  DescribeImageUsageReports: describeImageUsageReports,
+  DescribeImageUsageReportEntries: describeImageUsageReportEntries,
+  DeleteImageUsageReport: deleteImageUsageReport
 }
 
 const MUTATING = new Set([
@@ -200,12 +208,23 @@ const MUTATING = new Set([
   'EnableEbsEncryptionByDefault',
   'DisableEbsEncryptionByDefault',
   'ModifyEbsDefaultKmsKeyId',
-  'ResetEbsDefaultKmsKeyId'
+  'ResetEbsDefaultKmsKeyId',
+  'RunInstances',
+  'TerminateInstances',
+  'CreateLaunchTemplate',
+  'CreateLaunchTemplateVersion',
+  'ModifyLaunchTemplate',
+  'DeleteLaunchTemplate',
+  'RestoreImageFromRecycleBin',
+  'RestoreSnapshotFromRecycleBin',
+  'CreateImageUsageReport',
+  'DeleteImageUsageReport'
 ])
 
 /** A JSON view of EC2 state for /_sim/state, with dates as ISO strings. */
 function snapshotEc2(sim: Sim) {
   settle(sim)
+  settleInstances(sim)
   const s = ec2State(sim)
   const iso = (ms: number | undefined) =>
     ms === undefined ? undefined : new Date(ms).toISOString()
@@ -226,7 +245,10 @@ function snapshotEc2(sim: Sim) {
     launchTemplates: Object.values(s.launchTemplates),
     blockPublicAccess: s.blockPublicAccess,
     accounts: s.accounts,
-    ebsDefaults: s.ebsDefaults ?? {}
+    ebsDefaults: s.ebsDefaults ?? {},
+    ...networkSnapshot(sim),
+    instanceProfiles: instanceProfilesSnapshot(sim),
+    recycleBin: recycleBinSnapshot(sim)
   }
 }
 
@@ -242,6 +264,7 @@ export const ec2: ServiceModule = {
       )
     }
     settle(sim)
+    settleInstances(sim)
     return handler(sim, req.caller, req.params)
   },
   isMutating: (action) => MUTATING.has(action),

@@ -5,6 +5,7 @@ import { dryRunGate, imagesUsingSnapshot, isPublic, ownedImage, visibleImage } f
 import { bool, list, paginate, required, str, structs, type Params } from './params.js'
 import { ec2State } from './state.js'
 import { settleParameters } from '../ssm/parameters.js'
+import { retireImage, retireSnapshot } from './recycle-bin.js'
 
 const DAY = 86_400_000
 const COOLDOWN_MS = DAY
@@ -25,7 +26,7 @@ export function deregisterImage(sim: Sim, caller: Caller, params: Params) {
   }
   const deleteSnapshots = bool(params, 'DeleteAssociatedSnapshots') ?? false
   dryRunGate(params)
-  delete s.images[img.imageId]
+  retireImage(sim, img) // into the Recycle Bin when a rule covers it (recycle-bin.ts)
   if (!deleteSnapshots) return { return: true }
   // A snapshot still used by another AMI is kept.
   const results = img.blockDevices.map((d) => {
@@ -42,7 +43,7 @@ export function deregisterImage(sim: Sim, caller: Caller, params: Params) {
       )
     )
       return { snapshotId: d.snapshotId, returnCode: 'missing-permissions' }
-    delete s.snapshots[d.snapshotId]
+    retireSnapshot(sim, s.snapshots[d.snapshotId])
     return { snapshotId: d.snapshotId, returnCode: 'success' }
   })
   return { return: true, deleteSnapshotResultSet: results }

@@ -40,7 +40,7 @@ export function imageXml(img: Image, callerAccount: string) {
     hypervisor: 'xen',
     enaSupport: true,
     sriovNetSupport: 'simple',
-    bootMode: 'uefi-preferred'
+    bootMode: img.bootMode ?? 'uefi-preferred'
   }
   if (img.ownerAlias) out.imageOwnerAlias = img.ownerAlias
   if (img.description !== undefined) out.description = img.description
@@ -83,7 +83,14 @@ export function snapshotXml(snap: Snapshot, now: number, callerAccount: string) 
   return out
 }
 
-const INSTANCE_STATE_CODES = { pending: 0, running: 16, stopping: 64, stopped: 80, terminated: 48 }
+const INSTANCE_STATE_CODES = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  stopping: 64,
+  stopped: 80,
+  terminated: 48
+}
 
 export function instanceXml(inst: Instance) {
   return {

@@ -3,6 +3,9 @@ import { AwsError, type Sim } from '../../types.js'
 import { awsManagedEbsKey } from '../../kms-keys.js'
 import type { Tag } from './params.js'
 import { deviceName } from './render.js'
+import type { ImageBehaviour } from './behaviour.js'
+import { seedFleet, type FleetSeed } from './seed-fleet.js'
+import { seedLaunchTemplateVersions, type SeedLaunchTemplateVersions } from './launch-templates.js'
 import {
   ec2State,
   type AccountInfo,
@@ -33,6 +36,7 @@ export interface SeedInstance {
   instanceType?: string
   state?: Instance['state']
   tags?: TagsInput
+  behaviour?: ImageBehaviour
 }
 
 export interface SeedSnapshot {
@@ -65,18 +69,20 @@ export interface SeedImage {
   architecture?: string
   platformDetails?: string
   lastLaunchedTime?: string
+  behaviour?: ImageBehaviour
+  bootMode?: string
 }
 
-export interface SeedLaunchTemplate {
+export interface SeedLaunchTemplate extends SeedLaunchTemplateVersions {
   launchTemplateId?: string
   accountId: string
   region: string
   name?: string
-  imageId: string
+  imageId?: string
   version?: number
 }
 
-export interface Ec2Seed {
+export interface Ec2Seed extends FleetSeed {
   accounts?: Record<string, AccountInfo>
   blockPublicAccess?: {
     accountId: string
@@ -193,7 +199,9 @@ export function seedEc2(data: unknown, sim: Sim) {
         : undefined,
       sourceImageId: img.sourceImageId,
       sourceImageRegion: img.sourceImageRegion,
-      lastLaunchedTime: img.lastLaunchedTime ? Date.parse(img.lastLaunchedTime) : undefined
+      lastLaunchedTime: img.lastLaunchedTime ? Date.parse(img.lastLaunchedTime) : undefined,
+      behaviour: img.behaviour,
+      bootMode: img.bootMode
     }
     s.images[imageId] = image
     created.images.push(imageId)
@@ -218,15 +226,16 @@ export function seedEc2(data: unknown, sim: Sim) {
       state: inst.state ?? 'running',
       launchTime: now,
       volumes,
-      tags: toTags(inst.tags)
+      tags: toTags(inst.tags),
+      behaviour: inst.behaviour ?? source?.behaviour
     }
     created.instances.push(instanceId)
   }
 
   for (const lt of seed.launchTemplates ?? []) {
     need(
-      lt.accountId && lt.region && lt.imageId,
-      'a launch template needs accountId, region and imageId'
+      lt.accountId && lt.region && (lt.imageId || lt.versions?.length),
+      'a launch template needs accountId, region and imageId (or versions)'
     )
     const launchTemplateId = lt.launchTemplateId ?? sim.newId('lt')
     s.launchTemplates[launchTemplateId] = {
@@ -234,10 +243,11 @@ export function seedEc2(data: unknown, sim: Sim) {
       accountId: lt.accountId,
       region: lt.region,
       name: lt.name ?? launchTemplateId,
-      imageId: lt.imageId,
+      imageId: lt.imageId ?? '',
       version: lt.version ?? 1
     }
+    seedLaunchTemplateVersions(s.launchTemplates[launchTemplateId], lt, now)
     created.launchTemplates.push(launchTemplateId)
   }
-  return created
+  return { ...created, ...seedFleet(seed, sim) }
 }

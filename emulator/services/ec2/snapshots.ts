@@ -11,6 +11,7 @@ import {
 import { filters, globMatch, list, paginate, required, str, type Params } from './params.js'
 import { snapshotXml } from './render.js'
 import { ec2State, progressOf, type Snapshot } from './state.js'
+import { retireSnapshot } from './recycle-bin.js'
 
 export function describeSnapshots(sim: Sim, caller: Caller, params: Params) {
   const s = ec2State(sim)
@@ -97,6 +98,6 @@ export function deleteSnapshot(sim: Sim, caller: Caller, params: Params) {
     )
   }
   dryRunGate(params)
-  delete s.snapshots[snap.snapshotId]
+  retireSnapshot(sim, snap) // into the Recycle Bin when a rule covers it (recycle-bin.ts)
   return { return: true }
 }

@@ -2,6 +2,9 @@
 // moves them forward (pending -> available/failed, snapshot progress) whenever a request reads them.
 import type { Sim } from '../../types.js'
 import type { Tag } from './params.js'
+import type { ImageBehaviour } from './behaviour.js'
+import type { LaunchDetails } from './instance-state.js'
+import type { LaunchTemplateVersion } from './launch-templates.js'
 
 export interface LaunchPermission {
   userId?: string
@@ -77,6 +80,10 @@ export interface Image {
   sourceInstanceId?: string
   imdsSupport?: string
   lastLaunchedTime?: number
+  /** What instances of it do (Run Command, web server, status checks); see behaviour.ts. */
+  behaviour?: ImageBehaviour
+  /** `legacy-bios`, `uefi` or `uefi-preferred`; unset boots in the instance type's default mode. */
+  bootMode?: string
 }
 
 export interface Volume {
@@ -93,11 +100,15 @@ export interface Instance {
   region: string
   imageId?: string
   instanceType: string
-  state: 'pending' | 'running' | 'stopping' | 'stopped' | 'terminated'
+  state: 'pending' | 'running' | 'shutting-down' | 'stopping' | 'stopped' | 'terminated'
   launchTime: number
   volumes: Volume[]
   tags: Tag[]
   subnetId?: string
+  /** Launched by RunInstances: see instance-state.ts (timeline, network, profile, platform). */
+  launch?: LaunchDetails
+  /** Seeded or inherited: what the instance does (images made from it inherit it). */
+  behaviour?: ImageBehaviour
 }
 
 export interface LaunchTemplate {
@@ -107,6 +118,8 @@ export interface LaunchTemplate {
   name: string
   imageId: string
   version: number
+  /** Every version (launch-templates.ts); a seed without them has one version `version` with `imageId`. */
+  versions?: LaunchTemplateVersion[]
 }
 
 export interface AccountInfo {

@@ -11,6 +11,15 @@ import type { DocParameter, StepDef } from './documents.js'
 import { advance } from './engine.js'
 import { getParameter, putParameter, settleParameters } from './parameters.js'
 import { ssmState } from './state.js'
+import {
+  cancelCommand,
+  describeInstanceInformation,
+  getCommandInvocation,
+  listCommandInvocations,
+  listCommands,
+  runCommandSnapshot,
+  sendCommand
+} from './run-command.js'
 
 type Handler = (sim: Sim, caller: Caller, body: Record<string, unknown>) => unknown
 
@@ -21,10 +30,23 @@ const HANDLERS: Record<string, Handler> = {
   StopAutomationExecution: stopAutomationExecution,
   DescribeAutomationStepExecutions: describeAutomationStepExecutions,
   GetParameter: getParameter,
-  PutParameter: putParameter
+  PutParameter: putParameter,
+  // Run Command (run-command.ts).
+  DescribeInstanceInformation: describeInstanceInformation,
+  SendCommand: sendCommand,
+  GetCommandInvocation: getCommandInvocation,
+  ListCommandInvocations: listCommandInvocations,
+  ListCommands: listCommands,
+  CancelCommand: cancelCommand
 }
 
-const MUTATING = new Set(['StartAutomationExecution', 'StopAutomationExecution', 'PutParameter'])
+const MUTATING = new Set([
+  'StartAutomationExecution',
+  'StopAutomationExecution',
+  'PutParameter',
+  'SendCommand',
+  'CancelCommand'
+])
 
 export interface SsmSeed {
   /** Custom runbooks; a name already registered is replaced. */
@@ -137,7 +159,8 @@ function snapshotSsm(sim: Sim) {
       ...p,
       lastModified: iso(p.lastModified)
     })),
-    rejectedParameters: s.rejectedParameters.map((r) => ({ ...r, at: iso(r.at) }))
+    rejectedParameters: s.rejectedParameters.map((r) => ({ ...r, at: iso(r.at) })),
+    commands: runCommandSnapshot(sim)
   }
 }
 
