@@ -4,6 +4,7 @@ import * as core from '@actions/core'
 import * as aws from './config/aws-ids.js'
 import { InputError } from './config/input-error.js'
 import { plannedInputProblems } from './config/planned.js'
+import { readRebuild, type RebuildConfig } from './config/rebuild.js'
 import {
   DURATION_HELP,
   parseBoolean,
@@ -17,6 +18,7 @@ import {
 } from './config/values.js'
 
 export { InputError }
+export type { RebuildConfig }
 
 export type IfExists = 'fail' | 'reuse' | 'replace'
 export type SharingMode = 'add' | 'exact'
@@ -84,9 +86,12 @@ export interface Config {
   share: ShareConfig
   copy: CopyConfig
   deprecateAt?: Date
+  /** `deprecate-after` as written: an AMI tagged with the same value keeps its deprecation time. */
+  deprecateAfter?: string
   deregistrationProtection: boolean
   ssmParameter?: string
   prune?: PruneConfig
+  rebuild: RebuildConfig
   timeoutMinutes: number
   dryRun: boolean
   comment: CommentConfig
@@ -193,6 +198,7 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     ? attempt(() => aws.ssmParameterName('ssm-parameter', rawParameter))
     : undefined
   const prune = readPrune(family)
+  const rebuild = readRebuild(input, problems)
 
   // Waiting, preview, reporting
   const rawTimeout = input('timeout-minutes')
@@ -221,10 +227,11 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     ifExists,
     share,
     copy,
-    ...(deprecateAt !== undefined && { deprecateAt }),
+    ...(deprecateAt !== undefined && { deprecateAt, deprecateAfter: input('deprecate-after') }),
     deregistrationProtection,
     ...(ssmParameter !== undefined && { ssmParameter }),
     ...(prune !== undefined && { prune }),
+    rebuild,
     timeoutMinutes,
     dryRun,
     comment,

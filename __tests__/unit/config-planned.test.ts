@@ -30,8 +30,7 @@ describe('planned inputs', () => {
         'prune-require-recycle-bin': 'false',
         'test-launch': 'FALSE',
         'test-timeout-minutes': '15',
-        'launch-template-set-default': 'false',
-        rebuild: 'always'
+        'launch-template-set-default': 'false'
       })
     ).toEqual([])
   })
@@ -50,8 +49,7 @@ describe('planned inputs', () => {
     ['test-account-role', 'arn:aws:iam::444455556666:role/consumer', 'testing the image'],
     ['test-regions', 'all', 'testing the image'],
     ['test-timeout-minutes', '30', 'testing the image'],
-    ['launch-templates', 'web', 'launch templates'],
-    ['rebuild', 'if-changed', 'if-changed']
+    ['launch-templates', 'web', 'launch templates']
   ])('%s: %s is refused, naming the input and the fix', (name, value, feature) => {
     const [line, ...rest] = problems({ [name]: value })
     expect(rest).toEqual([])
@@ -61,7 +59,7 @@ describe('planned inputs', () => {
   })
 
   it('are reported together with the other input problems', () => {
-    const lines = problems({ rebuild: 'if-changed', 'share-public': 'maybe' })
-    expect(lines.map((line) => line.split(':')[0]).sort()).toEqual(['rebuild', 'share-public'])
+    const lines = problems({ 'test-launch': 'true', 'share-public': 'maybe' })
+    expect(lines.map((line) => line.split(':')[0]).sort()).toEqual(['share-public', 'test-launch'])
   })
 })

@@ -135,7 +135,7 @@ const VALUES: Record<string, { good: string[]; bad: string[] }> = {
   'test-timeout-minutes': { good: ['15'], bad: ['30'] },
   'launch-templates': { good: [''], bad: ['web'] },
   'launch-template-set-default': { good: ['true', 'false'], bad: [] },
-  rebuild: { good: ['always'], bad: ['if-changed'] }
+  rebuild: { good: ['always', 'if-changed'], bad: ['sometimes'] }
 }
 
 const SOURCES = ['automation-document', 'instance-id', 'ami-id']
@@ -192,6 +192,8 @@ function cohere(inputs: Record<string, string>, source: string): void {
   } else if (inputs['automation-parameters']?.includes('TargetAmiName')) drop('ami-name')
   if (source !== 'instance-id') drop('no-reboot')
   if (source === 'ami-id') drop('ami-name', 'if-exists')
+  if (inputs.rebuild === 'if-changed' && source !== 'automation-document') drop('rebuild')
+  if (inputs.rebuild === 'if-changed') inputs.family ??= 'web'
   if (inputs['prune-keep']) inputs.family ??= 'web'
   else drop('prune-older-than', 'prune-skip-in-use', 'prune-dry-run')
   if (inputs['region-kms-key-ids']) inputs['copy-regions'] = 'eu-west-1'

@@ -1,5 +1,5 @@
 // Inputs that INTERFACE.md promises but this version does not carry out yet (testing, roll-out,
-// rebuild if-changed, undoable retirement). action.yml declares them so the names are reserved and
+// undoable retirement). action.yml declares them so the names are reserved and
 // GitHub does not drop them with a mere "Unexpected input" warning; a value that asks for the
 // missing behaviour is an input error, never silently ignored.
 import { InputError } from './input-error.js'
@@ -21,8 +21,7 @@ const PLANNED: [name: string, harmless: string[], feature: string][] = [
   ['test-regions', [''], 'testing the image'],
   ['test-timeout-minutes', ['', '15'], 'testing the image'],
   ['launch-templates', [''], 'rolling out to launch templates'],
-  ['launch-template-set-default', ['', 'true', 'false'], 'rolling out to launch templates'],
-  ['rebuild', ['', 'always'], 'rebuild: if-changed']
+  ['launch-template-set-default', ['', 'true', 'false'], 'rolling out to launch templates']
 ]
 
 /** One problem per planned input whose value asks for what this version cannot do. */
