@@ -1,5 +1,5 @@
 // DescribeDocument and the automation execution API.
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { AwsError, type Caller, type Sim } from '../../types.js'
 import { setting } from '../ec2/state.js'
 import type { Document } from './documents.js'
@@ -64,6 +64,9 @@ export function describeDocument(sim: Sim, caller: Caller, body: Body) {
       DefaultVersion: doc.defaultVersion,
       CreatedDate: secs(doc.createdDate),
       PlatformTypes: ['Windows', 'Linux', 'MacOS'],
+      // DescribeDocument (DocumentDescription.Hash): the SHA-256 of the document's content, so it
+      // changes when the content does and not when only the name or version does.
+      Hash: documentHash(doc),
       HashType: 'Sha256',
       Parameters: doc.parameters.map((p) => ({
         Name: p.name,
@@ -73,6 +76,12 @@ export function describeDocument(sim: Sim, caller: Caller, body: Body) {
       }))
     }
   }
+}
+
+/** SHA-256 hex of what the runbook does: description, parameters, steps, outputs. */
+export function documentHash(doc: Document): string {
+  const content = JSON.stringify([doc.description, doc.parameters, doc.steps, doc.outputs])
+  return createHash('sha256').update(content).digest('hex')
 }
 
 function invalidParams(message: string): AwsError {
@@ -137,6 +146,7 @@ export function startAutomationExecution(sim: Sim, caller: Caller, body: Body) {
     )
   }
   const parameters = validateParameters(doc, body.Parameters)
+  const tags = validateTags(body.Tags)
   const clientToken = body.ClientToken as string | undefined
   const fingerprint = JSON.stringify([doc.name, version, parameters])
   if (clientToken) {
@@ -198,6 +208,7 @@ export function startAutomationExecution(sim: Sim, caller: Caller, body: Body) {
     executedBy: `arn:aws:iam::${caller.accountId}:user/emulator`,
     clientToken,
     fingerprint,
+    tags,
     externalCancelAt:
       cancelRule && (!cancelRule.documentName || cancelRule.documentName === doc.name)
         ? now + (cancelRule.afterMs ?? 0)
@@ -205,6 +216,147 @@ export function startAutomationExecution(sim: Sim, caller: Caller, body: Body) {
   }
   s.executions[id] = exec
   return { AutomationExecutionId: id }
+}
+
+/**
+ * StartAutomationExecution `Tags` (Systems Manager User Guide, "Tagging automations": at most five
+ * tags on an automation; API Reference Tag: Key 1-128 characters, Value 0-256, "aws:" reserved).
+ */
+function validateTags(raw: unknown): Record<string, string> {
+  if (raw === undefined) return {}
+  if (!Array.isArray(raw) || raw.length > 5) {
+    throw new AwsError('ValidationException', 'An automation can have at most 5 tags.')
+  }
+  const tags: Record<string, string> = {}
+  for (const t of raw as { Key?: unknown; Value?: unknown }[]) {
+    const key = typeof t.Key === 'string' ? t.Key : ''
+    const value = typeof t.Value === 'string' ? t.Value : ''
+    if (key.length < 1 || key.length > 128 || value.length > 256 || /^aws:/i.test(key)) {
+      throw new AwsError(
+        'ValidationException',
+        `Tag key "${key}" or its value is not valid (key 1-128 characters, not starting with aws:, value at most 256).`
+      )
+    }
+    tags[key] = value
+  }
+  return tags
+}
+
+const EXECUTION_FILTERS = [
+  'DocumentNamePrefix',
+  'ExecutionStatus',
+  'ExecutionId',
+  'ParentExecutionId',
+  'CurrentAction',
+  'StartTimeBefore',
+  'StartTimeAfter',
+  'AutomationType',
+  'TagKey',
+  'TargetResourceGroup',
+  'AutomationSubtype',
+  'OpsItemId'
+]
+
+/**
+ * DescribeAutomationExecutions (SSM API Reference; AutomationExecutionFilter): filters AND
+ * together, the values of one filter OR; TagKey matches executions that carry a tag with that
+ * key. MaxResults 1-50; the metadata carries no tags (ListTagsForResource reads them).
+ */
+export function describeAutomationExecutions(sim: Sim, caller: Caller, body: Body) {
+  const filters = (body.Filters as { Key: string; Values: string[] }[] | undefined) ?? []
+  if (filters.length > 10) {
+    throw new AwsError('ValidationException', 'Filters: at most 10 filters.')
+  }
+  for (const f of filters) {
+    if (!EXECUTION_FILTERS.includes(f.Key))
+      throw new AwsError('InvalidFilterKey', `The filter key ${f.Key} is not valid.`)
+    if (!Array.isArray(f.Values) || f.Values.length < 1 || f.Values.length > 10) {
+      throw new AwsError('InvalidFilterValue', `Filter ${f.Key} takes 1 to 10 values.`)
+    }
+  }
+  const max = (body.MaxResults as number | undefined) ?? 50
+  if (max < 1 || max > 50) {
+    throw new AwsError(
+      'ValidationException',
+      `Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50`
+    )
+  }
+  const mine = Object.values(ssmState(sim).executions)
+    .filter((e) => e.accountId === caller.accountId && e.region === caller.region)
+    .map((e) => (advance(sim, e), e))
+    .filter((e) =>
+      filters.every((f) => {
+        switch (f.Key) {
+          case 'DocumentNamePrefix':
+            return f.Values.some((v) => e.documentName.startsWith(v))
+          case 'ExecutionStatus':
+            return f.Values.includes(e.status)
+          case 'ExecutionId':
+            return f.Values.includes(e.id)
+          case 'TagKey':
+            return f.Values.some((v) => v in (e.tags ?? {}))
+          case 'StartTimeBefore':
+            return f.Values.some((v) => e.startTime < Date.parse(v))
+          case 'StartTimeAfter':
+            return f.Values.some((v) => e.startTime > Date.parse(v))
+          case 'CurrentAction':
+            return f.Values.some((v) =>
+              e.steps.some((s) => s.status === 'InProgress' && s.action === v)
+            )
+          default:
+            // Child executions, targets, change requests and OpsItems are not modelled: nothing matches.
+            return false
+        }
+      })
+    )
+    .sort((a, b) => b.startTime - a.startTime)
+  const offset = body.NextToken
+    ? Number(Buffer.from(String(body.NextToken), 'base64').toString('utf8'))
+    : 0
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new AwsError('InvalidNextToken', 'The specified token is not valid.')
+  const page = mine.slice(offset, offset + max)
+  const next =
+    offset + max < mine.length ? Buffer.from(String(offset + max)).toString('base64') : undefined
+  return {
+    AutomationExecutionMetadataList: page.map((e) => {
+      const current = e.steps.find((s) => s.status === 'InProgress')
+      return {
+        AutomationExecutionId: e.id,
+        DocumentName: e.documentName,
+        DocumentVersion: e.documentVersion,
+        AutomationExecutionStatus: e.status,
+        ExecutionStartTime: secs(e.startTime),
+        ...(e.endTime !== undefined ? { ExecutionEndTime: secs(e.endTime) } : {}),
+        ExecutedBy: e.executedBy,
+        Mode: 'Auto',
+        AutomationType: 'Local',
+        Outputs: e.outputs,
+        ...(current ? { CurrentStepName: current.name, CurrentAction: current.action } : {})
+      }
+    }),
+    ...(next ? { NextToken: next } : {})
+  }
+}
+
+/**
+ * ListTagsForResource for ResourceType Automation (SSM API Reference: the resource types that
+ * take tags include Automation executions, by execution ID).
+ */
+export function listTagsForResource(sim: Sim, caller: Caller, body: Body) {
+  const type = requireString(body, 'ResourceType')
+  const id = requireString(body, 'ResourceId')
+  if (type !== 'Automation') {
+    throw new AwsError(
+      'InvalidResourceType',
+      `The emulator models tags of Automation executions only, not ${type}.`
+    )
+  }
+  const exec = ssmState(sim).executions[id]
+  if (!exec || exec.accountId !== caller.accountId || exec.region !== caller.region) {
+    throw new AwsError('InvalidResourceId', `The resource ID ${id} is not valid.`)
+  }
+  return { TagList: Object.entries(exec.tags ?? {}).map(([Key, Value]) => ({ Key, Value })) }
 }
 
 function findExecution(sim: Sim, caller: Caller, body: Body): Execution {

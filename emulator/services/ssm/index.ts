@@ -1,15 +1,17 @@
 // The SSM service module (JSON 1.1): automation runbooks and Parameter Store.
 import { AwsError, type Caller, type ServiceModule, type Sim } from '../../types.js'
 import {
+  describeAutomationExecutions,
   describeAutomationStepExecutions,
   describeDocument,
   getAutomationExecution,
+  listTagsForResource,
   startAutomationExecution,
   stopAutomationExecution
 } from './automation.js'
 import type { DocParameter, StepDef } from './documents.js'
 import { advance } from './engine.js'
-import { getParameter, putParameter, settleParameters } from './parameters.js'
+import { getParameter, publicOwner, putParameter, settleParameters } from './parameters.js'
 import { ssmState } from './state.js'
 import {
   cancelCommand,
@@ -29,6 +31,8 @@ const HANDLERS: Record<string, Handler> = {
   GetAutomationExecution: getAutomationExecution,
   StopAutomationExecution: stopAutomationExecution,
   DescribeAutomationStepExecutions: describeAutomationStepExecutions,
+  DescribeAutomationExecutions: describeAutomationExecutions,
+  ListTagsForResource: listTagsForResource,
   GetParameter: getParameter,
   PutParameter: putParameter,
   // Run Command (run-command.ts).
@@ -61,9 +65,14 @@ export interface SsmSeed {
     steps: StepDef[]
     outputs?: string[]
   }[]
+  /**
+   * A parameter seeded again with the same name gets a new version (the value "moves", e.g. to a
+   * new AMI between two runs). Without accountId, a name under /aws/service/ is a public
+   * parameter of that region, readable by every account.
+   */
   parameters?: {
     name: string
-    accountId: string
+    accountId?: string
     region: string
     value: string
     type?: 'String' | 'StringList' | 'SecureString'
@@ -100,14 +109,16 @@ function seedSsm(data: unknown, sim: Sim) {
     })
   }
   for (const p of seed.parameters ?? []) {
-    s.parameters[`${p.accountId}/${p.region}/${p.name}`] = {
+    const owner = p.accountId ?? publicOwner(p.name)
+    const key = `${owner}/${p.region}/${p.name}`
+    s.parameters[key] = {
       name: p.name,
-      accountId: p.accountId,
+      accountId: owner,
       region: p.region,
       type: p.type ?? 'String',
       dataType: p.dataType ?? 'text',
       value: p.value,
-      version: 1,
+      version: (s.parameters[key]?.version ?? 0) + 1,
       lastModified: now
     }
   }

@@ -170,10 +170,27 @@ export function settleParameters(sim: Sim): void {
   }
 }
 
+/** Owner key of public parameters: AWS publishes them under /aws/service/ in each Region. */
+export const PUBLIC_OWNER = 'aws'
+
+/** A seeded parameter without an account: only names under /aws/service/ can be public. */
+export function publicOwner(name: string): string {
+  if (!name.startsWith('/aws/service/')) {
+    throw new AwsError(
+      'InvalidSeed',
+      `ssm seed: parameter ${name} needs an accountId (only /aws/service/... parameters are public)`
+    )
+  }
+  return PUBLIC_OWNER
+}
+
 export function getParameter(sim: Sim, caller: Caller, body: Body) {
   const name = String(body.Name ?? '')
   const [bare, selector] = name.split(':')
-  const p = ssmState(sim).parameters[key(caller, bare)]
+  // Public parameters ("Discovering public parameters in Parameter Store"): /aws/service/...
+  // is readable with GetParameter by every account, in the Region that publishes it.
+  const owner = bare.startsWith('/aws/service/') ? PUBLIC_OWNER : caller.accountId
+  const p = ssmState(sim).parameters[`${owner}/${caller.region}/${bare}`]
   if (!p || (selector !== undefined && selector !== String(p.version))) {
     throw new AwsError('ParameterNotFound', '')
   }

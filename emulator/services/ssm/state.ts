@@ -39,6 +39,8 @@ export interface Execution {
   executedBy: string
   clientToken?: string
   fingerprint: string
+  /** StartAutomationExecution Tags. */
+  tags?: Record<string, string>
   cancelRequestedAt?: number
   /** Set by the `ssm.cancelExternally` setting: someone else stops it at this simulated ms. */
   externalCancelAt?: number
