@@ -91,7 +91,8 @@ export interface Config {
   deregistrationProtection: boolean
   ssmParameter?: string
   prune?: PruneConfig
-  rebuild: RebuildConfig
+  /** Absent: always (test harnesses build a Config by hand). */
+  rebuild?: RebuildConfig
   timeoutMinutes: number
   dryRun: boolean
   comment: CommentConfig

@@ -1,6 +1,6 @@
 // Image -> Fleet: pre-flight checks, share the source, copy to every (account, region) with each
 // copy shared and given its lifecycle as it lands, and the source's lifecycle alongside.
-import type { EC2Client } from '@aws-sdk/client-ec2'
+import type { EC2Client, Image as AwsImage } from '@aws-sdk/client-ec2'
 import { describeError } from './aws/errors.js'
 import type { RunContext } from './context.js'
 import { sourceMember } from './fleet.js'
@@ -16,6 +16,7 @@ import {
 } from './image/copy.js'
 import { planDistribution } from './image/dry-run.js'
 import { applyLifecycle, checkDeprecation } from './image/lifecycle.js'
+import { stateOf } from './image/prior-state.js'
 import { mapLimit } from './image/semaphore.js'
 import {
   checkPublicSharing,
@@ -65,7 +66,11 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
     )
   }
 
-  const onCopyAvailable = async (member: FleetMember, copyEc2: EC2Client): Promise<void> => {
+  const onCopyAvailable = async (
+    member: FleetMember,
+    copyEc2: EC2Client,
+    aws: AwsImage
+  ): Promise<void> => {
     const spec = copyShareSpec(config, member.accountId)
     const snapshotIds = member.snapshots.map((s) => s.id)
     if (!isEmptySpec(spec)) {
@@ -89,7 +94,10 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
         region: member.region,
         accountId: member.accountId,
         ec2: copyEc2,
-        writeSsmParameter: member.accountId === image.accountId
+        writeSsmParameter: member.accountId === image.accountId,
+        // A new copy was tagged at creation; a reused one shows what it already carries.
+        prior: stateOf(aws),
+        tagged: !member.reused
       })
     )
   }
@@ -101,7 +109,9 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
       accountId: image.ownerId,
       ec2,
       writeSsmParameter: true,
-      notOwned: !owned
+      notOwned: !owned,
+      ...(image.prior && { prior: image.prior }),
+      tagged: true
     }).then(
       (result) => Object.assign(source, result),
       (e: unknown) => (source.error = describeError(e))

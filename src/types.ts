@@ -26,6 +26,39 @@ export interface ExecutionReport {
   endTime?: Date
 }
 
+/** What an AMI carried when this run first read it: the re-run checks compare against it. */
+export interface ImageState {
+  tags: Record<string, string>
+  deprecationTime?: Date
+  /** DescribeImages DeregistrationProtection ('disabled', 'enabled', 'enabled-with-cooldown'). */
+  protection?: string
+}
+
+/** The base AMI a runbook builds from (a runbook parameter holding an AMI ID, after resolving). */
+export interface BaseAmi {
+  id: string
+  /** The runbook parameter that holds it. */
+  parameter: string
+  /** The SSM parameter it was resolved from (`resolve:ssm:<name>`). */
+  resolvedFrom?: string
+  name?: string
+  creationDate?: Date
+  deprecationTime?: Date
+}
+
+/** Where a runbook build comes from, and what `rebuild: if-changed` decided. */
+export interface Provenance {
+  /** sha256 of the recipe (tag ami-share-action:recipe). */
+  recipe: string
+  /** DescribeDocument Hash of the version that runs. */
+  runbookHash: string
+  baseAmi?: BaseAmi
+  /** `resolve:ssm:` parameters and the values they resolved to. */
+  resolved: { parameter: string; name: string; value: string }[]
+  /** rebuild: if-changed: build or adopt, and why (for the summary and the plan). */
+  decision?: { adopt: boolean; why: string; since?: Date }
+}
+
 /** The one AMI in the build region (built, or adopted). */
 export interface Image {
   id: string
@@ -46,6 +79,12 @@ export interface Image {
   buildMs?: number
   /** Dry run: the image does not exist; id is a placeholder. */
   planned?: boolean
+  /** Tags, deprecation and protection as read before this run changed anything. */
+  prior?: ImageState
+  /** Runbook builds: recipe, base AMI, resolved parameters. */
+  provenance?: Provenance
+  /** Not built although a runbook was asked for: why (rebuild: if-changed). */
+  adopted?: 'unchanged-recipe' | 'running-execution'
 }
 
 export interface LaunchPermissions {

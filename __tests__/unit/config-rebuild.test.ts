@@ -36,7 +36,7 @@ describe('rebuild', () => {
 
   it('defaults to always', () => {
     core.setInputs({ ...RUNBOOK })
-    expect(readConfig({ env: ENV }).rebuild.mode).toBe('always')
+    expect(readConfig({ env: ENV }).rebuild?.mode).toBe('always')
   })
 
   it.each([

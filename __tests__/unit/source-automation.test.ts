@@ -29,6 +29,7 @@ const ec2Mock = mockClient(EC2Client)
 const EXEC = '4f6c1e2a-0b9e-4a57-9b7a-0123456789ab'
 const AMI = 'ami-0aaaabbbbccccdddd'
 const DOC = 'AWS-UpdateLinuxAmi'
+const BASE = 'ami-0123456789abcdef0'
 
 const LINUX_PARAMS: DocumentParameter[] = [
   { Name: 'SourceAmiId', Type: 'String' },
@@ -87,6 +88,12 @@ beforeEach(() => {
   ssmMock.on(DescribeAutomationStepExecutionsCommand).resolves({ StepExecutions: [] })
   ec2Mock.on(DescribeImagesCommand, { Owners: ['self'] }).resolves({ Images: [] })
   ec2Mock.on(DescribeImagesCommand, { ImageIds: [AMI] }).resolves({ Images: [availableImage] })
+  // The base AMI the runbook parameters name: checked before the runbook starts.
+  ec2Mock.on(DescribeImagesCommand, { ImageIds: [BASE] }).resolves({
+    Images: [
+      { ImageId: BASE, Name: 'base', State: 'available', CreationDate: '2025-12-01T00:00:00.000Z' }
+    ]
+  })
 })
 
 describe('runbook build', () => {
@@ -139,7 +146,9 @@ describe('runbook build', () => {
       },
       ClientToken: expect.stringMatching(
         /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
-      )
+      ),
+      // Tagged with the recipe, so an overlapping run of the same recipe finds it.
+      Tags: [{ Key: 'ami-share-action:recipe', Value: expect.stringMatching(/^[0-9a-f]{64}$/) }]
     })
     expect(core.state).toEqual({
       'automation-execution-id': EXEC,
@@ -159,7 +168,9 @@ describe('runbook build', () => {
       Resources: [AMI, 'snap-1'],
       Tags: [
         { Key: 'team', Value: 'platform' },
-        { Key: 'ami-share-action:family', Value: 'golden' }
+        { Key: 'ami-share-action:family', Value: 'golden' },
+        { Key: 'ami-share-action:recipe', Value: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        { Key: 'ami-share-action:base-ami', Value: 'ami-0123456789abcdef0' }
       ]
     })
     expect(image).toMatchObject({
@@ -203,7 +214,7 @@ describe('runbook build', () => {
     expect(runbookClientToken('run-1', { ...plan, parameters: { A: ['9'] } })).not.toBe(token)
   })
 
-  it('a user-given TargetAmiName wins, and no tags means no CreateTags', async () => {
+  it('a user-given TargetAmiName wins; without tags inputs only the provenance is tagged', async () => {
     const t = runbookContext({
       parameters: {
         SourceAmiId: ['ami-0123456789abcdef0'],
@@ -220,7 +231,11 @@ describe('runbook build', () => {
       ssmMock.commandCalls(StartAutomationExecutionCommand)[0].args[0].input.Parameters
         ?.TargetAmiName
     ).toEqual(['mine'])
-    expect(ec2Mock.commandCalls(CreateTagsCommand)).toHaveLength(0)
+    const tags = ec2Mock.commandCalls(CreateTagsCommand)[0].args[0].input.Tags ?? []
+    expect(tags.map((tag) => tag.Key)).toEqual([
+      'ami-share-action:recipe',
+      'ami-share-action:base-ami'
+    ])
   })
 
   it('does not pass ami-name to a runbook without TargetAmiName, and says so', async () => {

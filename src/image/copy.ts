@@ -16,6 +16,7 @@ import type { Config, CopyAccount } from '../config.js'
 import { CancelledError, type RunContext } from '../context.js'
 import type { FleetMember, Image } from '../types.js'
 import { error, type Finding } from './findings.js'
+import { desiredTags } from './prior-state.js'
 import { mapLimit, Semaphore } from './semaphore.js'
 import { snapshotsOf, waitForImage } from './wait.js'
 
@@ -73,7 +74,10 @@ export function copyKmsKey(config: Config, region: string): string | undefined {
 
 export function copyTags(config: Config, image: Image): Tag[] {
   return [
-    ...Object.entries(config.tags).map(([Key, Value]) => ({ Key, Value })),
+    ...Object.entries(desiredTags(config, image.provenance)).map(([Key, Value]) => ({
+      Key,
+      Value
+    })),
     { Key: LINEAGE_TAG, Value: lineageValue(image) }
   ]
 }
@@ -180,7 +184,8 @@ export function nameConflicts(ctx: RunContext, image: Image, checks: TargetCheck
     )
 }
 
-export type OnCopyAvailable = (member: FleetMember, ec2: EC2Client) => Promise<void>
+/** `aws`: the copy as DescribeImages showed it (for a reused copy, what it already carries). */
+export type OnCopyAvailable = (member: FleetMember, ec2: EC2Client, aws: AwsImage) => Promise<void>
 
 /**
  * Copies into every checked target; different regions run in parallel, each region's snapshot
@@ -279,7 +284,7 @@ async function copyOne(
   // waitForImage logs when it became available; the duration goes to the summary.
   if (!member.reused) member.durationMs = ctx.now().getTime() - started
   try {
-    await onAvailable(member, ec2)
+    await onAvailable(member, ec2, available)
   } catch (e) {
     member.error = describeError(e)
     ctx.log.warning(`${member.imageId} in ${label} exists, but: ${member.error}`)

@@ -1,6 +1,7 @@
 // Deprecation, deregistration protection and the SSM parameter for one AMI in one region.
 // Each failure names the API call and the permission, because the caller's role is the usual cause.
 import {
+  CreateTagsCommand,
   EnableImageDeprecationCommand,
   EnableImageDeregistrationProtectionCommand,
   type EC2Client
@@ -8,8 +9,9 @@ import {
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm'
 import { describeError, errorCode } from '../aws/errors.js'
 import type { RunContext } from '../context.js'
-import type { Image } from '../types.js'
+import type { Image, ImageState } from '../types.js'
 import { error, type Finding } from './findings.js'
+import { DEPRECATE_AFTER_TAG, deprecationInPlace, protectionOn } from './prior-state.js'
 
 /** EnableImageDeprecation rounds seconds to the nearest minute: send and report that time. */
 export function roundToMinute(date: Date): Date {
@@ -50,6 +52,10 @@ export interface LifecycleTarget {
   writeSsmParameter: boolean
   /** An adopted AMI owned by another account: its deprecation and protection are not ours to set. */
   notOwned?: boolean
+  /** What the AMI carried before this run: what is already as asked is left alone. */
+  prior?: ImageState
+  /** This run already gave it the deprecate-after tag (at creation, or when tagging it). */
+  tagged?: boolean
 }
 
 export interface LifecycleResult {
@@ -77,15 +83,22 @@ export async function applyLifecycle(
     )
   }
   if (config.deprecateAt && !target.notOwned) {
-    const deprecateAt = roundToMinute(config.deprecateAt)
-    await attempt(`set the deprecation time of ${where}`, 'ec2:EnableImageDeprecation', () =>
-      target.ec2.send(
-        new EnableImageDeprecationCommand({ ImageId: target.imageId, DeprecateAt: deprecateAt })
+    const asked = roundToMinute(config.deprecateAt)
+    if (deprecationInPlace(config, target.prior, asked)) {
+      result.deprecateAt = target.prior!.deprecationTime!
+    } else {
+      await attempt(`set the deprecation time of ${where}`, 'ec2:EnableImageDeprecation', () =>
+        target.ec2.send(
+          new EnableImageDeprecationCommand({ ImageId: target.imageId, DeprecateAt: asked })
+        )
       )
-    )
-    result.deprecateAt = deprecateAt
+      result.deprecateAt = asked
+      await recordDeprecateAfter(config.deprecateAfter, target, where)
+    }
   }
-  if (config.deregistrationProtection && !target.notOwned) {
+  if (config.deregistrationProtection && !target.notOwned && protectionOn(target.prior)) {
+    result.protected = true
+  } else if (config.deregistrationProtection && !target.notOwned) {
     await attempt(
       `turn on deregistration protection for ${where}`,
       'ec2:EnableImageDeregistrationProtection',
@@ -106,6 +119,23 @@ export async function applyLifecycle(
   ].filter(Boolean)
   if (done.length) ctx.log.info(`Lifecycle of ${where}: ${done.join(', ')}`)
   return result
+}
+
+/** A reused AMI whose deprecation was just set for a new value records that value. */
+async function recordDeprecateAfter(
+  value: string | undefined,
+  target: LifecycleTarget,
+  where: string
+): Promise<void> {
+  if (!value || target.tagged || target.prior?.tags[DEPRECATE_AFTER_TAG] === value) return
+  await attempt(`tag ${where} with ${DEPRECATE_AFTER_TAG}`, 'ec2:CreateTags', () =>
+    target.ec2.send(
+      new CreateTagsCommand({
+        Resources: [target.imageId],
+        Tags: [{ Key: DEPRECATE_AFTER_TAG, Value: value }]
+      })
+    )
+  )
 }
 
 /**

@@ -35,7 +35,7 @@ const OUTPUTS: [string, (config: Config, result: Result) => string | undefined][
   ['shared-with', (_c, result) => JSON.stringify(sharedWith(result))],
   ['pruned-ami-ids', (_c, result) => JSON.stringify(prunedIds(result))],
   ['built', (_c, { image }) => (image ? String(wasBuilt(image)) : undefined)],
-  ['base-ami-id', (config) => baseAmiId(config)],
+  ['base-ami-id', (config, { image }) => image?.provenance?.baseAmi?.id ?? baseAmiId(config)],
   // Testing, roll-out and disabling are not in this version: the truthful values are "none".
   ['test-result', () => 'none'],
   ['launch-template-versions', () => '{}'],
@@ -65,14 +65,21 @@ export function writeOutputs(config: Config, result: Result): void {
   if (failed.length > 0) throw new Error(`could not compute ${failed.join(', ')}`)
 }
 
-/** Built by this run: not adopted (ami-id, if-exists reuse) and not only planned (dry run). */
+/**
+ * Built by this run: not adopted (ami-id, if-exists reuse, an unchanged recipe, another run's
+ * execution) and not only planned (dry run).
+ */
 function wasBuilt(image: Image): boolean {
-  return !image.planned && !image.reused && image.source !== 'existing'
+  return !image.planned && !image.reused && !image.adopted && image.source !== 'existing'
 }
 
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/
 
-/** The runbook parameter that names an AMI: SourceAmiId when it does, else the only one that does. */
+/**
+ * Before the runbook was prepared (or when it failed to be): the literal runbook parameter that
+ * names an AMI, SourceAmiId when it does, else the only one that does. Once prepared, the resolved
+ * base (image.provenance) answers.
+ */
 function baseAmiId(config: Config): string | undefined {
   if (config.source.kind !== 'automation') return undefined
   const named = Object.entries(config.source.parameters).filter(

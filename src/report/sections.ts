@@ -21,6 +21,7 @@ import {
   runUrl
 } from './format.js'
 import { cell, codeBlock, link, list, table, text } from './markdown.js'
+import { adoptedHow, provenanceParts } from './provenance.js'
 
 /** The first line of the error, for headlines; the whole message goes in failureSection. */
 export function headline(result: Result, level: string): string {
@@ -36,17 +37,20 @@ export function lead(config: Config, result: Result): string {
   const parts: string[] = []
   const image = result.image
   if (image && !image.planned) {
-    const how = image.reused
-      ? 'reused (if-exists: reuse)'
-      : {
-          automation: 'built by a runbook',
-          instance: 'created from an instance',
-          existing: 'adopted'
-        }[image.source]
+    const how =
+      adoptedHow(image) ??
+      (image.reused
+        ? 'reused (if-exists: reuse)'
+        : {
+            automation: 'built by a runbook',
+            instance: 'created from an instance',
+            existing: 'adopted'
+          }[image.source])
     parts.push(`${cell(image.id)} in ${cell(image.region)}, ${how}, owner ${cell(image.ownerId)}.`)
     if (image.description) parts.push(`Description: ${text(image.description)}.`)
     if (image.buildMs !== undefined) parts.push(`Build: ${duration(image.buildMs)}.`)
   }
+  if (image) parts.push(...provenanceParts(image))
   if (result.plan) {
     const problems = result.plan.filter((p) => p.problem).length
     parts.push(

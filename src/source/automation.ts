@@ -21,8 +21,11 @@ import {
 } from '../aws/errors.js'
 import { CancelledError, type RunContext } from '../context.js'
 import { formatDuration, jittered, waitForImage } from '../image/wait.js'
-import type { ExecutionReport, Image, StepReport } from '../types.js'
+import type { ExecutionReport, Image, Provenance, StepReport } from '../types.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
+import { provenanceOf } from './provenance.js'
+import { resolveSsmParameters } from './resolve-parameters.js'
+import { executionTags, firstRunningExecution } from './running-execution.js'
 import { amiIdFromRunbook } from './runbook-output.js'
 import { resolveRunbookParameters } from './runbook-params.js'
 import { classifyStatus } from './runbook-status.js'
@@ -35,6 +38,8 @@ export interface RunbookPlan {
   document: string
   documentVersion?: string
   parameters: Record<string, string[]>
+  /** Base AMI, recipe, resolved parameters (tagged on the AMI, shown in the summary). */
+  provenance?: Provenance
 }
 
 type AutomationSource = Extract<RunContext['config']['source'], { kind: 'automation' }>
@@ -74,14 +79,27 @@ export async function prepareRunbook(ctx: RunContext): Promise<RunbookPlan> {
       `automation-document: ${source.document} is a ${Document.DocumentType} document, not an Automation runbook`
     )
   }
+  // resolve:ssm: values first: the runbook's parameters are validated with what will be passed.
+  const given = await resolveSsmParameters(ssm, ctx.config.region, source.parameters)
   const { parameters, note } = resolveRunbookParameters(
     source.document,
     Document?.Parameters ?? [],
-    source.parameters,
+    given.parameters,
     ctx.config.amiName
   )
   if (note) ctx.warn(note)
-  return { document: source.document, documentVersion: source.documentVersion, parameters }
+  const provenance = await provenanceOf(ctx, {
+    document: source.document,
+    runbookHash: Document?.Hash ?? '',
+    given: given.parameters,
+    resolved: given.resolved
+  })
+  return {
+    document: source.document,
+    documentVersion: source.documentVersion,
+    parameters,
+    provenance
+  }
 }
 
 function describeParameters(parameters: Record<string, string[]>): string {
@@ -226,7 +244,9 @@ async function pollExecution(
   ssm: SSMClient,
   id: string,
   document: string,
-  deadline: number
+  deadline: number,
+  /** False for another run's execution: waited for, never stopped. */
+  own = true
 ): Promise<AutomationExecution> {
   let last: AutomationExecution | undefined
   let lastKey = ''
@@ -256,10 +276,10 @@ async function pollExecution(
         ctx.log.debug(`GetAutomationExecution: ${describeError(error)}; polling on`)
       }
       if (ctx.now().getTime() >= deadline) {
-        await stopExecution(ctx, ssm, id, 'timeout-minutes reached')
+        if (own) await stopExecution(ctx, ssm, id, 'timeout-minutes reached')
         throw withExecution(
           new WaitTimeoutError(
-            `Runbook ${document} did not finish within ${ctx.config.timeoutMinutes} minutes (timeout-minutes): execution ${id} stood at ${where(last)}; it has been stopped`,
+            `Runbook ${document} did not finish within ${ctx.config.timeoutMinutes} minutes (timeout-minutes): execution ${id} stood at ${where(last)}; ${own ? 'it has been stopped' : "it is another run's execution and was left running"}`,
             last?.AutomationExecutionStatus
           ),
           executionReport(last ?? { AutomationExecutionId: id }, document, [])
@@ -268,6 +288,14 @@ async function pollExecution(
       await ctx.sleep(jittered(ctx.config.pollIntervalMs))
     }
   } catch (error) {
+    if ((error instanceof CancelledError || ctx.signal.aborted) && !own) {
+      throw withExecution(
+        new CancelledError(
+          `The job was cancelled while waiting for runbook execution ${id} of another run (left running)`
+        ),
+        executionReport(last ?? { AutomationExecutionId: id }, document, [])
+      )
+    }
     if (error instanceof CancelledError || ctx.signal.aborted) {
       const stopped = await stopExecution(ctx, ssm, id, 'job cancelled')
       // The report (automation-execution-id output, summary) still names the execution.
@@ -293,23 +321,33 @@ export async function buildFromRunbook(
   const deadline = started + ctx.config.timeoutMinutes * 60_000
   if (ctx.signal.aborted) throw new CancelledError()
 
-  const { AutomationExecutionId: id } = await ssm.send(
-    new StartAutomationExecutionCommand({
-      DocumentName: plan.document,
-      DocumentVersion: plan.documentVersion,
-      Parameters: plan.parameters,
-      ClientToken: runbookClientToken(ctx.runId, plan)
-    })
-  )
-  if (!id) throw new Error(`StartAutomationExecution for ${plan.document} returned no execution ID`)
-  // Right away: if the main step is killed from here on, post.ts stops the execution.
-  core.saveState(EXECUTION_STATE, id)
-  core.saveState(EXECUTION_REGION_STATE, region)
-  ctx.log.info(
-    `Started runbook ${plan.document} (${describeParameters(plan.parameters)}): execution ${id}, https://${region}.console.aws.amazon.com/systems-manager/automation/execution/${id}?region=${region}`
-  )
+  const recipe = plan.provenance?.recipe
+  const joinOthers = recipe !== undefined && ctx.config.rebuild?.mode === 'if-changed'
+  // Another run of this recipe already building: wait for its AMI rather than build it twice.
+  let other = joinOthers ? await firstRunningExecution(ssm, plan.document, recipe) : undefined
+  let id: string
+  if (other) {
+    id = other.id
+  } else {
+    id = await startExecution(ctx, ssm, plan, region)
+    if (joinOthers) {
+      // Two runs that looked at the same moment both started: the first-started one goes on.
+      const first = await firstRunningExecution(ssm, plan.document, recipe)
+      if (first && first.id !== id) {
+        await stopExecution(ctx, ssm, id, `execution ${first.id} of the same recipe started first`)
+        core.saveState(EXECUTION_STATE, '')
+        other = first
+        id = first.id
+      }
+    }
+  }
+  if (other) {
+    ctx.log.info(
+      `Runbook ${plan.document}: execution ${id} of another run builds the same recipe; waiting for it and adopting its AMI instead of building again`
+    )
+  }
 
-  const execution = await pollExecution(ctx, ssm, id, plan.document, deadline)
+  const execution = await pollExecution(ctx, ssm, id, plan.document, deadline, !other)
   const failed = classifyStatus(execution.AutomationExecutionStatus) === 'failure'
   // On success the final GetAutomationExecution already holds every step unless SSM truncated
   // the list; a failure lists them again for FailureDetails.
@@ -342,13 +380,43 @@ export async function buildFromRunbook(
     label: `${amiId} in ${region}`
   })
   // A runbook cannot tag what it creates; tag as soon as the AMI (and its snapshots) exist.
-  await tagImageAndSnapshots(ctx, ec2, available)
+  await tagImageAndSnapshots(ctx, ec2, available, plan.provenance)
   return toImage(available, {
     region,
     accountId,
     source: 'automation',
-    reused: false,
+    reused: other !== undefined,
     execution: report,
-    buildMs: ctx.now().getTime() - started
+    buildMs: ctx.now().getTime() - started,
+    ...(plan.provenance && { provenance: plan.provenance }),
+    ...(other && { adopted: 'running-execution' as const })
   })
+}
+
+/** StartAutomationExecution, tagged with the recipe; saved for the post step right away. */
+async function startExecution(
+  ctx: RunContext,
+  ssm: SSMClient,
+  plan: RunbookPlan,
+  region: string
+): Promise<string> {
+  const recipe = plan.provenance?.recipe
+  const { AutomationExecutionId: id } = await ssm.send(
+    new StartAutomationExecutionCommand({
+      DocumentName: plan.document,
+      DocumentVersion: plan.documentVersion,
+      Parameters: plan.parameters,
+      // From this run and what it starts, never the recipe alone: a token cannot be reused.
+      ClientToken: runbookClientToken(ctx.runId, plan),
+      ...(recipe && { Tags: executionTags(recipe) })
+    })
+  )
+  if (!id) throw new Error(`StartAutomationExecution for ${plan.document} returned no execution ID`)
+  // Right away: if the main step is killed from here on, post.ts stops the execution.
+  core.saveState(EXECUTION_STATE, id)
+  core.saveState(EXECUTION_REGION_STATE, region)
+  ctx.log.info(
+    `Started runbook ${plan.document} (${describeParameters(plan.parameters)}): execution ${id}, https://${region}.console.aws.amazon.com/systems-manager/automation/execution/${id}?region=${region}`
+  )
+  return id
 }

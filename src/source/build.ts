@@ -7,6 +7,7 @@ import { waitForImage } from '../image/wait.js'
 import type { Image } from '../types.js'
 import { buildFromRunbook, planRunbook, prepareRunbook, type RunbookPlan } from './automation.js'
 import { adoptExisting } from './existing.js'
+import { adoptIfUnchanged } from './unchanged.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
 import { buildFromInstance, createImageRequest, planFromInstance } from './instance.js'
 
@@ -20,6 +21,10 @@ export async function buildImage(ctx: RunContext): Promise<Image> {
 
   // Everything that can refuse the build runs before anything is started.
   const runbook = source.kind === 'automation' ? await prepareRunbook(ctx) : undefined
+  if (runbook?.provenance && ctx.config.rebuild?.mode === 'if-changed') {
+    const adopted = await adoptIfUnchanged(ctx, runbook.provenance, accountId)
+    if (adopted) return adopted
+  }
   const ec2 = ctx.clients.ec2(region)
   const name = nameToCheck(ctx, runbook)
   if (name) {
@@ -44,7 +49,8 @@ export async function buildImage(ctx: RunContext): Promise<Image> {
       source: source.kind,
       reused: false,
       planned: true,
-      ...(ctx.config.amiDescription ? { description: ctx.config.amiDescription } : {})
+      ...(ctx.config.amiDescription ? { description: ctx.config.amiDescription } : {}),
+      ...(runbook?.provenance && { provenance: runbook.provenance })
     }
   }
   return runbook ? buildFromRunbook(ctx, runbook, accountId) : buildFromInstance(ctx, accountId)

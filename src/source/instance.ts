@@ -5,6 +5,7 @@ import { InputError } from '../config/input-error.js'
 import { CancelledError, type RunContext } from '../context.js'
 import { waitForImage } from '../image/wait.js'
 import type { Image } from '../types.js'
+import { desiredTags } from '../image/prior-state.js'
 import { awsTags, toImage } from './image-record.js'
 
 type InstanceSource = Extract<RunContext['config']['source'], { kind: 'instance' }>
@@ -26,7 +27,7 @@ export function createImageRequest(
   ctx: RunContext
 ): ConstructorParameters<typeof CreateImageCommand>[0] {
   const source = instanceSource(ctx)
-  const tags = awsTags(ctx.config.tags)
+  const tags = awsTags(desiredTags(ctx.config, undefined))
   const TagSpecifications: TagSpecification[] = tags.length
     ? [
         { ResourceType: 'image', Tags: tags },
