@@ -1,8 +1,13 @@
 // Guards that keep a run from touching what it does not own: a copy account that is the build
 // account, an adopted AMI of another family, and `if-exists: replace`, which deregisters only the
 // build-region AMI and the copies our lineage tag ties to it, never one in use or protected.
-import { DeregisterImageCommand, type EC2Client, type Image as AwsImage } from '@aws-sdk/client-ec2'
-import { ImageExistsError } from '../aws/errors.js'
+import {
+  DeregisterImageCommand,
+  DescribeImagesCommand,
+  type EC2Client,
+  type Image as AwsImage
+} from '@aws-sdk/client-ec2'
+import { errorCode, ImageExistsError } from '../aws/errors.js'
 import { FAMILY_TAG } from '../config/aws-ids.js'
 import { InputError } from '../config/input-error.js'
 import type { RunContext } from '../context.js'
@@ -15,7 +20,7 @@ import {
 } from '../image/copy.js'
 import { findImageReferences } from '../prune/references.js'
 import { describeUses, isProtected } from '../prune/select.js'
-import type { Image } from '../types.js'
+import { PartialFailure, type Fleet, type Image, type PruneReport } from '../types.js'
 
 /**
  * A copy account must be another account: copying into the build account would make this run's
@@ -140,4 +145,33 @@ async function deregister(ctx: RunContext, d: Doomed): Promise<void> {
       )
     }
   }
+}
+
+/**
+ * The last step of a successful run: the build-region AMI must still exist. Someone else (a
+ * concurrent run pruning the family, a person) may have deregistered it meanwhile, and a green step
+ * with an `ami-id` nothing can launch would be worse than a red one.
+ */
+export async function confirmStillThere(
+  ctx: RunContext,
+  image: Image,
+  fleet?: Fleet,
+  prune?: PruneReport
+): Promise<void> {
+  if (ctx.config.dryRun || image.planned) return
+  const ec2 = ctx.clients.ec2(image.region)
+  let state: string | undefined
+  try {
+    const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [image.id] }))
+    state = Images.find((i) => i.ImageId === image.id)?.State
+  } catch (error) {
+    if (errorCode(error) !== 'InvalidAMIID.NotFound') throw error
+  }
+  if (state !== undefined && state !== 'deregistered') return
+  throw new PartialFailure(
+    `${image.id} ("${image.name}") in ${image.region} no longer exists: it was deregistered while this run worked with it, most likely by a concurrent run of this family that pruned it, or by hand. ` +
+      'The outputs still name it, but nothing can launch it. Re-run this workflow, and give the job a `concurrency:` group per family so that two runs never overlap (see "Two runs at once" in the README).',
+    fleet,
+    prune
+  )
 }
