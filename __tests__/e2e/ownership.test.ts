@@ -482,6 +482,29 @@ describe('clearer and earlier', () => {
     expect(errors(reset)).toMatch(new RegExp(`\\(DescribeImages in account ${BUILD}, ${REGION}\\)`))
   }, 120_000)
 
+  it('share-public with block public access on fails before the build, not after it', async () => {
+    // The emulator, like a new AWS account, starts with block public access on.
+    const r = await runAction({
+      emulator: emu,
+      inputs: instanceBuild({ 'share-public': 'true' })
+    })
+    expect(r.code).toBe(1)
+    expect(errors(r)).toContain(`share-public: block public access for AMIs is on in ${REGION}`)
+    expect(callsTo(emu, 'CreateImage')).toEqual([])
+    expect(mutating()).toEqual([])
+  })
+
+  it('a KMS key that does not exist in a copy region fails before the build', async () => {
+    emu.seed({ kms: { keys: [{ accountId: BUILD, region: REGION, aliases: ['alias/golden'] }] } })
+    const r = await runAction({
+      emulator: emu,
+      inputs: instanceBuild({ 'copy-regions': COPY_REGION, 'kms-key-id': 'alias/golden' })
+    })
+    expect(r.code).toBe(1)
+    expect(errors(r)).toContain(`kms-key-id: KMS key alias/golden does not exist in ${COPY_REGION}`)
+    expect(mutating()).toEqual([])
+  })
+
   it('copy-regions outside the build partition is an input error before any AWS call', async () => {
     const r = await runAction({
       emulator: emu,

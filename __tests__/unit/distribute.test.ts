@@ -453,7 +453,7 @@ describe('distribute: existing copies', () => {
       })
       const { ctx } = makeHarness({ share: share(), copy: copy(), ifExists })
       await expect(distribute(ctx, makeImage())).rejects.toThrow(
-        /Name conflict: an AMI named "golden-1" already exists in ap-south-1 \(account 111122223333\): ami-named .*copy of ami-0other@eu-west-1, not of ami-0source@eu-west-1/
+        /Name conflict: an AMI named "golden-1" already exists in ap-south-1 \(account 111122223333\): ami-named .*copy of ami-0other in eu-west-1, not of ami-0source in eu-west-1/
       )
       expect(mutatingCalls()).toEqual([])
     })

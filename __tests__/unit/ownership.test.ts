@@ -13,7 +13,9 @@ import { quiet } from '../../src/report/comment.js'
 import { awsError, makeContext, REGION } from './source-context.js'
 
 const ec2Mock = mockClient(EC2Client)
-beforeEach(() => ec2Mock.reset())
+beforeEach(() => {
+  ec2Mock.reset()
+})
 
 describe('safeLog', () => {
   it('leaves plain text alone and fences command-like text with a fresh token', () => {

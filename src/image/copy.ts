@@ -187,9 +187,10 @@ export function conflictMessage(
   other: AwsImage
 ): string {
   const lineage = (other.Tags ?? []).find((t) => t.Key === LINEAGE_TAG)?.Value
+  const source = `${image.id} in ${image.region}`
   const why = lineage
-    ? `its ${LINEAGE_TAG} tag says it is a copy of ${lineage}, not of ${image.id}@${image.region}`
-    : `it has no ${LINEAGE_TAG} tag tying it to ${image.id}@${image.region}`
+    ? `its ${LINEAGE_TAG} tag says it is a copy of ${lineage.replace('@', ' in ')}, not of ${source}`
+    : `it has no ${LINEAGE_TAG} tag tying it to ${source}`
   return (
     `Name conflict: an AMI named "${image.name}" already exists in ${targetLabel(target)}: ${other.ImageId} (${other.State ?? 'unknown state'}), and ${why}. ` +
     `if-exists: ${ctx.config.ifExists} never reuses or deregisters an AMI this action cannot prove it copied from this source. ` +

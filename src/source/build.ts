@@ -10,6 +10,7 @@ import { adoptExisting } from './existing.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
 import { buildFromInstance, createImageRequest, planFromInstance } from './instance.js'
 import { checkCopyAccounts, checkFamilyOf, replaceExisting } from './ownership.js'
+import { preflight } from './preflight.js'
 
 /** Image.id of a dry run's planned (not yet existing) AMI. */
 export const PLANNED_IMAGE_ID = '(new AMI)'
@@ -18,6 +19,7 @@ export async function buildImage(ctx: RunContext): Promise<Image> {
   const { source, region } = ctx.config
   const accountId = await ctx.clients.buildAccountId()
   checkCopyAccounts(ctx, accountId)
+  await preflight(ctx, accountId)
   if (source.kind === 'existing') return adoptExisting(ctx, source.amiId, accountId)
 
   // Everything that can refuse the build runs before anything is started.
