@@ -505,6 +505,17 @@ describe('clearer and earlier', () => {
     expect(mutating()).toEqual([])
   })
 
+  it('a copy region that does not exist fails the pre-flight (DescribeRegions), before the build', async () => {
+    const r = await runAction({
+      emulator: emu,
+      inputs: instanceBuild({ 'copy-regions': 'eu-west-1,eu-west-9' })
+    })
+    expect(r.code).toBe(1)
+    expect(errors(r)).toContain('copy-regions: eu-west-9 is not an AWS region')
+    expect(callsTo(emu, 'DescribeRegions')).toHaveLength(1)
+    expect(mutating()).toEqual([])
+  })
+
   it('copy-regions outside the build partition is an input error before any AWS call', async () => {
     const r = await runAction({
       emulator: emu,

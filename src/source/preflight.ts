@@ -1,5 +1,6 @@
 // Checks that only AWS can judge but that need no AMI, run before the build (or the adoption's
 // first change): a 30-minute build must not be wasted on a refusal that was known in advance.
+import { DescribeRegionsCommand } from '@aws-sdk/client-ec2'
 import { DescribeKeyCommand } from '@aws-sdk/client-kms'
 import { describeError, errorCode } from '../aws/errors.js'
 import type { RunContext } from '../context.js'
@@ -20,12 +21,51 @@ export async function preflight(ctx: RunContext, accountId: string): Promise<voi
     source: ctx.config.source.kind,
     reused: false
   } satisfies Image)
-  const [keys, publicAccess] = await Promise.all([
+  const [regions, keys, publicAccess] = await Promise.all([
+    regionsExist(ctx),
     kmsKeysExist(ctx, targets),
     // A dry run checks block public access in its plan of the distribution already.
     ctx.config.dryRun ? [] : publicSharingAllowed(ctx, accountId, targets)
   ])
-  settleFindings(ctx, [...keys, ...publicAccess])
+  settleFindings(ctx, [...regions, ...keys, ...publicAccess])
+}
+
+/**
+ * copy-regions (and aws-region with them) must name regions that exist and are enabled for the
+ * account: DescribeRegions with AllRegions lists both. A role that may not call it skips the check
+ * (CopyImage then judges); nothing is asked when nothing is copied to another region.
+ */
+async function regionsExist(ctx: RunContext): Promise<Finding[]> {
+  const { region, copy } = ctx.config
+  if (copy.regions.length === 0) return []
+  let known: Map<string, string | undefined>
+  try {
+    const { Regions = [] } = await ctx.clients
+      .ec2(region)
+      .send(new DescribeRegionsCommand({ AllRegions: true }))
+    known = new Map(Regions.map((r) => [r.RegionName ?? '', r.OptInStatus]))
+  } catch (e) {
+    ctx.log.debug(`DescribeRegions: ${describeError(e)}; region names are left to CopyImage`)
+    return []
+  }
+  return [region, ...copy.regions].flatMap((name) => {
+    const input = name === region ? 'aws-region' : 'copy-regions'
+    if (!known.has(name)) {
+      return [
+        error(
+          `${input}: ${name} is not an AWS region (DescribeRegions in ${region} does not list it). Check the spelling, e.g. eu-west-1.`
+        )
+      ]
+    }
+    if (known.get(name) === 'not-opted-in') {
+      return [
+        error(
+          `${input}: ${name} is not enabled for this account (opt-in region). Enable it in the account settings, or remove it.`
+        )
+      ]
+    }
+    return []
+  })
 }
 
 /**

@@ -45,6 +45,7 @@ const REGIONS = [
   'sa-east-1'
 ]
 
+// DescribeRegions (EC2 API Reference): RegionName.N, Filter.N (region-name), AllRegions; unknown name -> InvalidParameterValue.
 function describeRegions(_sim: Sim, _caller: Caller, params: Params) {
   const names = list(params, 'RegionName')
   const unknown = names.find((n) => !REGIONS.includes(n))
