@@ -516,6 +516,31 @@ describe('clearer and earlier', () => {
     expect(mutating()).toEqual([])
   })
 
+  it('instance-id whose volume uses the AWS managed key, with sharing inputs, fails before imaging it', async () => {
+    emu.seed({
+      ec2: {
+        instances: [
+          {
+            instanceId: 'i-0aaaabbbbccccdddd',
+            accountId: BUILD,
+            region: REGION,
+            volumes: [{ sizeGiB: 8, encrypted: true }]
+          }
+        ]
+      }
+    })
+    const r = await runAction({
+      emulator: emu,
+      inputs: instanceBuild({ 'instance-id': 'i-0aaaabbbbccccdddd', 'share-accounts': OTHER })
+    })
+    expect(r.code).toBe(1)
+    expect(errors(r)).toMatch(
+      /^instance-id: volume\(s\) vol-\S+ of i-0aaaabbbbccccdddd are encrypted with the AWS managed key/
+    )
+    expect(callsTo(emu, 'DescribeVolumes')).toHaveLength(1)
+    expect(mutating()).toEqual([])
+  })
+
   it('copy-regions outside the build partition is an input error before any AWS call', async () => {
     const r = await runAction({
       emulator: emu,

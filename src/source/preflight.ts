@@ -1,6 +1,6 @@
 // Checks that only AWS can judge but that need no AMI, run before the build (or the adoption's
 // first change): a 30-minute build must not be wasted on a refusal that was known in advance.
-import { DescribeRegionsCommand } from '@aws-sdk/client-ec2'
+import { DescribeRegionsCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2'
 import { DescribeKeyCommand } from '@aws-sdk/client-kms'
 import { describeError, errorCode } from '../aws/errors.js'
 import type { RunContext } from '../context.js'
@@ -21,13 +21,57 @@ export async function preflight(ctx: RunContext, accountId: string): Promise<voi
     source: ctx.config.source.kind,
     reused: false
   } satisfies Image)
-  const [regions, keys, publicAccess] = await Promise.all([
+  const [volumes, regions, keys, publicAccess] = await Promise.all([
+    instanceVolumesShareable(ctx),
     regionsExist(ctx),
     kmsKeysExist(ctx, targets),
     // A dry run checks block public access in its plan of the distribution already.
     ctx.config.dryRun ? [] : publicSharingAllowed(ctx, accountId, targets)
   ])
-  settleFindings(ctx, [...regions, ...keys, ...publicAccess])
+  settleFindings(ctx, [...volumes, ...regions, ...keys, ...publicAccess])
+}
+
+/**
+ * instance-id with sharing inputs (or copy-accounts): a volume encrypted with the AWS managed key
+ * makes an AMI that can never be shared, so say so before imaging the instance rather than after.
+ * DescribeVolumes and DescribeKey the role may not call skip the check (distribute() repeats it).
+ */
+async function instanceVolumesShareable(ctx: RunContext): Promise<Finding[]> {
+  const { source, share, copy, region } = ctx.config
+  if (source.kind !== 'instance') return []
+  const shared =
+    share.public ||
+    share.accounts.length + share.organizations.length + share.organizationalUnits.length > 0 ||
+    copy.accounts.length > 0
+  if (!shared) return []
+  try {
+    const { Volumes = [] } = await ctx.clients.ec2(region).send(
+      new DescribeVolumesCommand({
+        Filters: [{ Name: 'attachment.instance-id', Values: [source.instanceId] }]
+      })
+    )
+    const byKey = new Map<string, string[]>()
+    for (const v of Volumes) {
+      if (!v.Encrypted || !v.KmsKeyId || !v.VolumeId) continue
+      byKey.set(v.KmsKeyId, [...(byKey.get(v.KmsKeyId) ?? []), v.VolumeId])
+    }
+    const findings: Finding[] = []
+    for (const [keyId, volumeIds] of byKey) {
+      const { KeyMetadata } = await ctx.clients
+        .kms(region)
+        .send(new DescribeKeyCommand({ KeyId: keyId }))
+      if (KeyMetadata?.KeyManager !== 'AWS') continue
+      findings.push(
+        error(
+          `instance-id: volume(s) ${volumeIds.join(', ')} of ${source.instanceId} are encrypted with the AWS managed key ${keyId} (alias/aws/ebs), so the AMI made from it could never be shared (share-accounts, share-organizations, share-organizational-units, share-public, copy-accounts). Nothing was built. Re-encrypt the volumes with a customer managed KMS key (or build from an instance that uses one), or remove the sharing inputs.`
+        )
+      )
+    }
+    return findings
+  } catch (e) {
+    ctx.log.debug(`Volume encryption pre-check skipped: ${describeError(e)}`)
+    return []
+  }
 }
 
 /**

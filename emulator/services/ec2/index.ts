@@ -22,6 +22,7 @@ import {
 import { deleteSnapshot, describeSnapshots } from './snapshots.js'
 import { blockPublicAccessState, ec2State, settle, type Instance } from './state.js'
 import { createTags, deleteTags, describeTags } from './tags.js'
+import { describeVolumes } from './volumes.js'
 
 type Handler = (sim: Sim, caller: Caller, params: Params) => unknown
 
@@ -162,7 +163,8 @@ const HANDLERS: Record<string, Handler> = {
   DisableImageBlockPublicAccess: setBlockPublicAccess('unblocked'),
   DescribeImageReferences: describeImageReferences,
   DescribeInstances: describeInstances,
-  DescribeRegions: describeRegions
+  DescribeRegions: describeRegions,
+  DescribeVolumes: describeVolumes
 }
 
 const MUTATING = new Set([
