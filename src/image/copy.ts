@@ -186,6 +186,10 @@ export function conflictMessage(
   target: CopyTarget,
   other: AwsImage
 ): string {
+  if (isLineageOf(other, image)) {
+    // Our own copy of this source, but one that can never become available.
+    return `Name conflict: ${other.ImageId} in ${targetLabel(target)} is an earlier copy of ${image.id} that ended ${other.State ?? 'unusable'} and still holds the name "${image.name}". Deregister it (aws ec2 deregister-image --region ${target.region} --image-id ${other.ImageId}) and re-run.`
+  }
   const lineage = (other.Tags ?? []).find((t) => t.Key === LINEAGE_TAG)?.Value
   const source = `${image.id} in ${image.region}`
   const why = lineage
