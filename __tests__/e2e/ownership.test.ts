@@ -366,6 +366,51 @@ describe('lost track of what exists', () => {
     expect(r.summary).toContain(built.imageId)
   }, 120_000)
 
+  it('a runbook that fails after its createImage step: the AMI it made is named, with what to do', async () => {
+    emu.seed({
+      ssm: {
+        documents: [
+          {
+            name: 'Build-Then-Break',
+            accountId: BUILD,
+            region: REGION,
+            parameters: [{ name: 'InstanceId', type: 'String' }],
+            steps: [
+              {
+                name: 'createImage',
+                action: 'aws:createImage',
+                inputs: { InstanceId: '{{InstanceId}}', ImageName: 'web-{{global:DATE_TIME}}' }
+              },
+              {
+                name: 'smokeTest',
+                action: 'aws:runCommand',
+                durationMs: 60_000,
+                fail: { message: 'smoke test exited 1' }
+              }
+            ],
+            outputs: ['createImage.ImageId']
+          }
+        ]
+      }
+    })
+    const r = await runAction({
+      emulator: emu,
+      inputs: {
+        'automation-document': 'Build-Then-Break',
+        'automation-parameters': `InstanceId=${INSTANCE}`,
+        family: 'web'
+      },
+      timeoutMs: 90_000
+    })
+    expect(r.code).toBe(1)
+    const built = imagesIn(emu).find((i) => i.name.startsWith('web-'))!
+    expect(built).toBeDefined()
+    expect(errors(r)).toContain('smoke test exited 1')
+    expect(errors(r)).toContain(`Left in AWS: AMI ${built.imageId} exists in ${REGION}`)
+    expect(r.outputs['ami-id']).toBe(built.imageId)
+    expect(r.summary).toContain('Left in AWS')
+  }, 120_000)
+
   it('copies still completing after a cancel are labelled "still copying in AWS", not FAILED', async () => {
     const source = seedImage({ name: 'web-src', tags: { [FAMILY_TAG]: 'web' } })
     emu.configure({ 'ec2.copyBaseMs': 3_600_000 })
