@@ -297,8 +297,12 @@ describe('two runs at once', () => {
     const running = runAction({ emulator: emu, inputs: instanceBuild(), timeoutMs: 90_000 })
     await until(() => callsTo(emu, 'CreateImage').some((c) => c.status < 400))
     const created = imagesIn(emu).find((i) => i.name === 'web-fixed')!
-    // Seen at least once by the action before it goes.
-    await until(() => callsTo(emu, 'DescribeImages').some((c) => c.status < 400))
+    // Seen (pending) at least once by the action's wait before it goes.
+    await until(() =>
+      callsTo(emu, 'DescribeImages').some(
+        (c) => c.status < 400 && c.params['ImageId.1'] === created.imageId
+      )
+    )
     const cut = emu.calls().length
     await ec2As(BUILD).send(new DeregisterImageCommand({ ImageId: created.imageId }))
     const r = await running
