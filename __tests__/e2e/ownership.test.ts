@@ -415,6 +415,29 @@ describe('lost track of what exists', () => {
     expect(r.summary).toContain('Left in AWS')
   }, 120_000)
 
+  it('a cancel after the runbook succeeded, before its AMI was tagged: the AMI is named, not lost', async () => {
+    const base = seedImage({ name: 'base', ownerAlias: 'amazon' })
+    // The runbook's new image stays unknown to DescribeImages for a simulated hour (eventual
+    // consistency), so the action is still waiting for it, untagged, when the job is cancelled.
+    emu.configure({ 'ec2.notFoundWindowMs': 3_600_000 })
+    const r = await runAction({
+      emulator: emu,
+      inputs: {
+        'automation-document': 'AWS-UpdateLinuxAmi',
+        'automation-parameters': `SourceAmiId: ${base}\nSecurityGroupIds: sg-0123456789abcdef0`,
+        family: 'web'
+      },
+      signalAfter: { onStdout: /Runbook AWS-UpdateLinuxAmi produced ami-/, afterMs: 200 },
+      timeoutMs: 90_000
+    })
+    expect(r.code).toBe(1)
+    const built = imagesIn(emu).find((i) => i.imageId !== base)!
+    expect(r.outputs['ami-id']).toBe(built.imageId)
+    expect(errors(r)).toMatch(/Cancelled/)
+    expect(errors(r)).toContain(`Left in AWS: AMI ${built.imageId} exists in ${REGION}`)
+    expect(r.summary).toContain('Left in AWS')
+  }, 120_000)
+
   it('copies still completing after a cancel are labelled "still copying in AWS", not FAILED', async () => {
     const source = seedImage({ name: 'web-src', tags: { [FAMILY_TAG]: 'web' } })
     emu.configure({ 'ec2.copyBaseMs': 3_600_000 })
