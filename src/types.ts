@@ -85,6 +85,11 @@ export interface Image {
   provenance?: Provenance
   /** Not built although a runbook was asked for: why (rebuild: if-changed). */
   adopted?: 'unchanged-recipe' | 'running-execution'
+  /**
+   * The run failed after this AMI came to exist and before it was fully set up: what is missing
+   * and what to do about it (shown in the error and the summary; the outputs still name it).
+   */
+  leftover?: string
 }
 
 export interface LaunchPermissions {

@@ -8,6 +8,7 @@ import { settleFindings } from '../image/findings.js'
 import { waitForImage } from '../image/wait.js'
 import type { Image } from '../types.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
+import { checkFamilyOf } from './ownership.js'
 
 /** DescribeImages by ID; a missing or invisible AMI is an error naming `ami-id`. */
 export async function describeExisting(
@@ -57,6 +58,7 @@ export async function adoptExisting(
   ctx.log.info(
     `Adopting ${amiId} ("${image.Name ?? ''}", ${image.State}) owned by account ${image.OwnerId ?? 'unknown'}${owned ? ' (this account)' : ` (this account is ${accountId})`}`
   )
+  if (owned) checkFamilyOf(ctx, image, 'ami-id')
   if (ctx.config.dryRun) {
     if (owned && Object.keys(ctx.config.tags).length) {
       ctx.plan.push({ phase: 'build', text: `Would tag ${amiId} and its snapshots` })
