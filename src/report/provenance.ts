@@ -24,7 +24,7 @@ export function provenanceParts(image: Image): string[] {
   const base = p.baseAmi
   if (base) {
     const from = base.resolvedFrom ? ` (resolved from ${cell(base.resolvedFrom)})` : ''
-    const name = base.name ? ` ${text(`"${base.name}"`)}` : ''
+    const name = base.name ? ` (${text(base.name)})` : ''
     const created = base.creationDate ? `, created ${date(base.creationDate)}` : ''
     parts.push(`Base AMI: ${cell(base.id)}${name}${created}${from}.`)
   }
@@ -36,6 +36,6 @@ export function provenanceParts(image: Image): string[] {
     parts.push(
       `Unchanged since ${d.since ? date(d.since) : 'the last build'}: ${text(d.why)}; no runbook ran.`
     )
-  } else if (d) parts.push(`Rebuilt: ${text(d.why)}.`)
+  } else if (d) parts.push(`Built (rebuild: if-changed): ${text(d.why)}.`)
   return parts
 }
