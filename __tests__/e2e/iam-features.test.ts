@@ -32,6 +32,23 @@ interface Feature {
 }
 
 const FEATURES: Record<string, Feature> = {
+  'nightly rebuild: rebuild: if-changed with a resolve:ssm: base': {
+    headings: ['Every run', 'Build with a runbook', 'Nightly rebuilds'],
+    seed: (emu) =>
+      emu.seed({
+        ssm: {
+          parameters: [{ name: '/aws/service/golden/base', region: REGION, value: BASE_AMI }]
+        }
+      }),
+    inputs: {
+      'automation-document': 'AWS-UpdateLinuxAmi',
+      'automation-parameters':
+        'SourceAmiId: resolve:ssm:/aws/service/golden/base\nSecurityGroupIds: sg-0123456789abcdef0',
+      'ami-name': 'web-{{timestamp}}',
+      family: 'web',
+      rebuild: 'if-changed'
+    }
+  },
   'build from an instance': {
     headings: ['Every run', 'Build from an instance'],
     inputs: { 'instance-id': INSTANCE, 'ami-name': 'web-{{timestamp}}', family: 'web' }
