@@ -52,9 +52,11 @@ export function makeHarness(overrides: Partial<Config> = {}): Harness {
         `${account?.accountId ?? ACCOUNT}/${region}`,
         () => new EC2Client({ region, credentials })
       ),
-    ssm: (region) => memo(`ssm ${ACCOUNT}/${region}`, () => new SSMClient({ region, credentials })),
-    kms: (region) => memo(`kms ${ACCOUNT}/${region}`, () => new KMSClient({ region, credentials })),
-    sts: (region) => new STSClient({ region, credentials }),
+    ssm: async (region) =>
+      memo(`ssm ${ACCOUNT}/${region}`, () => new SSMClient({ region, credentials })),
+    kms: async (region) =>
+      memo(`kms ${ACCOUNT}/${region}`, () => new KMSClient({ region, credentials })),
+    sts: async (region) => new STSClient({ region, credentials }),
     buildAccountId: async () => ACCOUNT,
     checkRole: async (account) => {
       const e = roleErrors.get(account.accountId)

@@ -3,7 +3,7 @@
 // customer managed key the key policy must let the other accounts use the key, and we say which
 // accounts it does not cover (a warning: grants can also come from IAM or KMS grants we cannot see).
 import { DescribeSnapshotsCommand } from '@aws-sdk/client-ec2'
-import { DescribeKeyCommand, GetKeyPolicyCommand } from '@aws-sdk/client-kms'
+import { sdk } from '../aws/clients.js'
 import { describeError } from '../aws/errors.js'
 import type { Config } from '../config.js'
 import type { RunContext } from '../context.js'
@@ -62,7 +62,10 @@ export async function checkEncryption(ctx: RunContext, image: Image): Promise<Fi
     snapshotsByKey.set(s.keyId, [...(snapshotsByKey.get(s.keyId) ?? []), s.id])
   }
 
-  const kms = ctx.clients.kms(image.region)
+  // Unencrypted images never load the KMS client (see sdk in aws/clients.ts).
+  if (snapshotsByKey.size === 0) return findings
+  const { DescribeKeyCommand, GetKeyPolicyCommand } = await sdk.kms()
+  const kms = await ctx.clients.kms(image.region)
   for (const [keyId, snapshotIds] of snapshotsByKey) {
     const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: keyId }))
     if (KeyMetadata?.KeyManager === 'AWS') {

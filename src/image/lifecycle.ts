@@ -5,7 +5,7 @@ import {
   EnableImageDeregistrationProtectionCommand,
   type EC2Client
 } from '@aws-sdk/client-ec2'
-import { PutParameterCommand } from '@aws-sdk/client-ssm'
+import { sdk } from '../aws/clients.js'
 import { describeError } from '../aws/errors.js'
 import type { RunContext } from '../context.js'
 
@@ -69,8 +69,9 @@ export async function applyLifecycle(
     await attempt(
       `write SSM parameter ${name} = ${target.imageId} in ${target.region}`,
       `ssm:PutParameter on parameter ${name} (and ec2:DescribeImages, which SSM uses to validate the aws:ec2:image data type)`,
-      () =>
-        ctx.clients.ssm(target.region).send(
+      async () => {
+        const { PutParameterCommand } = await sdk.ssm()
+        return (await ctx.clients.ssm(target.region)).send(
           new PutParameterCommand({
             Name: name,
             Value: target.imageId,
@@ -79,6 +80,7 @@ export async function applyLifecycle(
             Overwrite: true
           })
         )
+      }
     )
     result.ssmParameter = name
   }

@@ -1,17 +1,9 @@
 // Build the AMI with an SSM Automation runbook: validate parameters, start, poll, stop on cancel or
 // timeout, read the AMI ID from the outputs, explain failures by their failed step.
 import * as core from '@actions/core'
-import {
-  DescribeAutomationStepExecutionsCommand,
-  DescribeDocumentCommand,
-  GetAutomationExecutionCommand,
-  StartAutomationExecutionCommand,
-  StopAutomationExecutionCommand,
-  type AutomationExecution,
-  type SSMClient,
-  type StepExecution
-} from '@aws-sdk/client-ssm'
+import type { AutomationExecution, SSMClient, StepExecution } from '@aws-sdk/client-ssm'
 import { createHash } from 'node:crypto'
+import { sdk } from '../aws/clients.js'
 import {
   describeError,
   isTransient,
@@ -65,7 +57,8 @@ export function runbookClientToken(runId: string, plan: RunbookPlan): string {
 /** DescribeDocument, then check the parameters against what the runbook declares. */
 export async function prepareRunbook(ctx: RunContext): Promise<RunbookPlan> {
   const source = automationSource(ctx)
-  const ssm = ctx.clients.ssm(ctx.config.region)
+  const { DescribeDocumentCommand } = await sdk.ssm()
+  const ssm = await ctx.clients.ssm(ctx.config.region)
   const { Document } = await ssm.send(
     new DescribeDocumentCommand({ Name: source.document, DocumentVersion: source.documentVersion })
   )
@@ -132,6 +125,7 @@ async function stepsOf(
   execution: AutomationExecution
 ): Promise<StepExecution[]> {
   const steps: StepExecution[] = []
+  const { DescribeAutomationStepExecutionsCommand } = await sdk.ssm()
   try {
     let NextToken: string | undefined
     do {
@@ -200,6 +194,7 @@ async function stopExecution(
   why: string
 ): Promise<boolean> {
   try {
+    const { StopAutomationExecutionCommand } = await sdk.ssm()
     // Not tied to ctx.signal: on cancellation the signal is already aborted and this must still go out.
     await ssm.send(
       new StopAutomationExecutionCommand({ AutomationExecutionId: id, Type: 'Cancel' })
@@ -231,6 +226,7 @@ async function pollExecution(
   let last: AutomationExecution | undefined
   let lastKey = ''
   const started = ctx.now().getTime()
+  const { GetAutomationExecutionCommand } = await sdk.ssm()
   try {
     for (;;) {
       if (ctx.signal.aborted) throw new CancelledError()
@@ -288,7 +284,8 @@ export async function buildFromRunbook(
   accountId: string
 ): Promise<Image> {
   const { region } = ctx.config
-  const ssm = ctx.clients.ssm(region)
+  const { StartAutomationExecutionCommand } = await sdk.ssm()
+  const ssm = await ctx.clients.ssm(region)
   const started = ctx.now().getTime()
   const deadline = started + ctx.config.timeoutMinutes * 60_000
   if (ctx.signal.aborted) throw new CancelledError()
