@@ -4,6 +4,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2'
 import { describeError } from './aws/errors.js'
 import type { RunContext } from './context.js'
 import { sourceMember } from './fleet.js'
+import { recordDurations } from './image/durations.js'
 import { checkEncryption } from './image/encryption.js'
 import { settleFindings, type Finding } from './image/findings.js'
 import {
@@ -103,6 +104,7 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
     copyToTargets(ctx, image, checks, onCopyAvailable)
   ])
 
+  await recordDurations(ctx, image, copies)
   const fleet: Fleet = { members: [source, ...copies] }
   if (fleet.members.some((m) => m.error)) throw new PartialFailure(failureReport(fleet), fleet)
   return fleet

@@ -12,7 +12,9 @@ import {
   withExecution
 } from '../aws/errors.js'
 import { CancelledError, type RunContext } from '../context.js'
-import { formatDuration, jittered, waitForImage } from '../image/wait.js'
+import { createPoller } from '../aws/poller.js'
+import { expectedBuild, pastDurations } from '../image/durations.js'
+import { formatDuration, waitForImage } from '../image/wait.js'
 import type { ExecutionReport, Image, StepReport } from '../types.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
 import { amiIdFromRunbook } from './runbook-output.js'
@@ -215,7 +217,10 @@ function where(execution: AutomationExecution | undefined): string {
   return `status ${execution.AutomationExecutionStatus ?? 'unknown'}${step}`
 }
 
-/** Poll until a terminal status; stop the execution on timeout or cancellation. */
+/**
+ * Poll until a terminal status, on the adaptive cadence (aws/poller.ts) set by the family's past
+ * build durations; stop the execution on timeout or cancellation.
+ */
 async function pollExecution(
   ctx: RunContext,
   ssm: SSMClient,
@@ -227,9 +232,11 @@ async function pollExecution(
   let lastKey = ''
   const started = ctx.now().getTime()
   const { GetAutomationExecutionCommand } = await sdk.ssm()
+  const poller = createPoller(ctx, ssm, expectedBuild(ctx))
   try {
     for (;;) {
       if (ctx.signal.aborted) throw new CancelledError()
+      await poller.beforeRead()
       try {
         const { AutomationExecution: execution } = await ssm.send(
           new GetAutomationExecutionCommand({ AutomationExecutionId: id }),
@@ -261,7 +268,7 @@ async function pollExecution(
           executionReport(last ?? { AutomationExecutionId: id }, document, [])
         )
       }
-      await ctx.sleep(jittered(ctx.config.pollIntervalMs))
+      await poller.sleep(deadline)
     }
   } catch (error) {
     if (error instanceof CancelledError || ctx.signal.aborted) {
@@ -289,6 +296,8 @@ export async function buildFromRunbook(
   const started = ctx.now().getTime()
   const deadline = started + ctx.config.timeoutMinutes * 60_000
   if (ctx.signal.aborted) throw new CancelledError()
+  // Read alongside the start: by the first sleep the cadence knows when the build should end.
+  void pastDurations(ctx)
 
   const { AutomationExecutionId: id } = await ssm.send(
     new StartAutomationExecutionCommand({
