@@ -18,9 +18,10 @@ function bundledPackages(dir) {
   const roots = new Set()
   for (const map of readdirSync(dir).filter((f) => f.endsWith('.js.map'))) {
     for (const source of JSON.parse(readFileSync(join(dir, map), 'utf8')).sources ?? []) {
-      // The innermost node_modules/<package>/ of the path (nested copies are their own package).
-      const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(source)
-      if (m) roots.add(resolve(dir, m[1]))
+      // Paths are relative to the project ("../././node_modules/..."); the innermost
+      // node_modules/<package>/ is the package (a nested copy is a package of its own).
+      const m = /^(?:\.\.?\/)*(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(source)
+      if (m) roots.add(resolve(m[1]))
     }
   }
   return [...roots]
