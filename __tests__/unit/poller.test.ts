@@ -65,6 +65,16 @@ describe('nextDelay', () => {
     expect(simulate(60_000, window).latencyMs).toBeLessThanOrEqual(30_000)
   })
 
+  it('polls a window wide for its wait less densely, keeping under 15 reads per minute', () => {
+    // Past copies took 5 to 15 minutes: the end is not known to within a few seconds.
+    const window = windowFrom([300_000, 900_000], BASE)
+    for (const doneAt of [300_000, 600_000, 900_000]) {
+      const { latencyMs, readsPerMinute } = simulate(doneAt, window)
+      expect(latencyMs).toBeLessThanOrEqual(BASE)
+      expect(readsPerMinute).toBeLessThanOrEqual(15)
+    }
+  })
+
   it('widens the window over the spread of past durations', () => {
     expect(windowFrom([], BASE)).toBeUndefined()
     const w = windowFrom([100_000, 140_000, 120_000], BASE)!

@@ -22,8 +22,15 @@ export interface ExpectedWindow {
   latestMs: number
 }
 
-/** Dense interval near the expected end: 0.3 × base = 1.5 s at the default 5 s. */
+/** Dense interval near the expected end: 0.3 × base = 1.5 s at the default 5 s (at least). */
 export const DENSE_FACTOR = 0.3
+/**
+ * Reads the window may take: 10 per expected minute of the wait (at least 40), so that with the
+ * sparse reads (≤ 2/min) a wait stays under 15 reads per minute; a window wide for its wait
+ * (durations that vary a lot) is polled less densely instead.
+ */
+export const WINDOW_READS_PER_MINUTE = 10
+export const WINDOW_READS_MIN = 40
 /** Longest sleep while the end is far: 6 × base = 30 s, so an early finish is seen within it. */
 export const SPARSE_FACTOR = 6
 /** Status reads per second per (service, account, region) at the default base interval. */
@@ -44,7 +51,9 @@ export function nextDelay(
   window: ExpectedWindow | undefined
 ): number {
   if (!window) return baseMs
-  const dense = DENSE_FACTOR * baseMs
+  const width = window.latestMs - window.earliestMs
+  const reads = Math.max(WINDOW_READS_MIN, (WINDOW_READS_PER_MINUTE * window.latestMs) / 60_000)
+  const dense = Math.min(baseMs, Math.max(DENSE_FACTOR * baseMs, width / reads))
   if (elapsedMs < window.earliestMs - dense) {
     // Far: straight to the window's start, but never longer than SPARSE between reads.
     return Math.min(SPARSE_FACTOR * baseMs, window.earliestMs - elapsedMs)
@@ -56,7 +65,7 @@ export function nextDelay(
 }
 
 /**
- * A window from past durations: their range, widened by 10 % and by one dense interval on each
+ * A window from past durations: their range, widened by 5 % and by one dense interval on each
  * side (a single past value gives a window of ± that much around it).
  */
 export function windowFrom(pastMs: readonly number[], baseMs: number): ExpectedWindow | undefined {
@@ -65,7 +74,7 @@ export function windowFrom(pastMs: readonly number[], baseMs: number): ExpectedW
   const dense = DENSE_FACTOR * baseMs
   const lo = Math.min(...values)
   const hi = Math.max(...values)
-  return { earliestMs: Math.max(0, lo * 0.9 - dense), latestMs: hi * 1.1 + dense }
+  return { earliestMs: Math.max(0, lo * 0.95 - dense), latestMs: hi * 1.05 + dense }
 }
 
 /** One ceiling per client object: clients are memoised per (service, account, region). */
