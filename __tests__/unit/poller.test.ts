@@ -59,7 +59,7 @@ describe('nextDelay', () => {
   it('sleeps at most 30 s while the end is far, and backs off to the base interval when overdue', () => {
     const window = windowFrom([600_000], BASE)!
     expect(nextDelay(0, BASE, window)).toBe(30_000)
-    expect(nextDelay(window.latestMs + 1, BASE, window)).toBeCloseTo(1500, -1)
+    expect(nextDelay(window.latestMs + 1, BASE, window)).toBeCloseTo(1000, -1)
     expect(nextDelay(window.latestMs + 600_000, BASE, window)).toBe(BASE)
     // Much faster than ever before: still seen within one sparse interval.
     expect(simulate(60_000, window).latencyMs).toBeLessThanOrEqual(30_000)
@@ -194,7 +194,7 @@ describe('recorded durations', () => {
     })
     const reads = ec2Mock.commandCalls(DescribeImagesCommand).length - listed
     const latency = t.ctx.now().getTime() - readyAt
-    expect(latency).toBeLessThanOrEqual(1800) // one dense interval, + 20 % jitter
+    expect(latency).toBeLessThanOrEqual(1200) // one dense interval, + 20 % jitter
     expect((reads - 1) / 10).toBeLessThanOrEqual(15) // a 10-minute wait
     expect(reads).toBeLessThan(600_000 / 5000) // fewer than a fixed 5 s poll would make
   })

@@ -4,7 +4,7 @@
 //
 // Cadence: sparse while the end is far, dense when it is near. "Near" comes from an expected
 // window (the family's past durations, see image/durations.ts): one read at the start, then a
-// jump to the window's start, then DENSE reads through it, then a gentle backoff when the wait
+// jump to the window's start, then dense reads (1 s) through it, then a gentle backoff when the wait
 // runs past it. Without a window the base interval applies (5 s ± 20 %, config.pollIntervalMs).
 // Every figure is a multiple of the base interval, so AMI_SHARE_ACTION_POLL_MS scales the whole
 // schedule (the bench runs compressed time that way).
@@ -22,8 +22,8 @@ export interface ExpectedWindow {
   latestMs: number
 }
 
-/** Dense interval near the expected end: 0.3 × base = 1.5 s at the default 5 s (at least). */
-export const DENSE_FACTOR = 0.3
+/** Dense interval near the expected end: 0.2 × base = 1 s at the default 5 s (at least). */
+export const DENSE_FACTOR = 0.2
 /**
  * Reads the window may take: 10 per expected minute of the wait (at least 40), so that with the
  * sparse reads (≤ 2/min) a wait stays under 15 reads per minute; a window wide for its wait
@@ -52,7 +52,9 @@ export function nextDelay(
 ): number {
   if (!window) return baseMs
   const width = window.latestMs - window.earliestMs
-  const reads = Math.max(WINDOW_READS_MIN, (WINDOW_READS_PER_MINUTE * window.latestMs) / 60_000)
+  // Minutes counted as 12 base intervals, so that the schedule scales with the base.
+  const minutes = window.latestMs / (12 * baseMs)
+  const reads = Math.max(WINDOW_READS_MIN, WINDOW_READS_PER_MINUTE * minutes)
   const dense = Math.min(baseMs, Math.max(DENSE_FACTOR * baseMs, width / reads))
   if (elapsedMs < window.earliestMs - dense) {
     // Far: straight to the window's start, but never longer than SPARSE between reads.
