@@ -1,11 +1,14 @@
 // Scenario 1: `node dist/index.js` to its first AWS request, and the bundle size.
-import { statSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { startEmulator } from '../../emulator/index.js'
 import { ACTION_ENTRY, runActionProcess } from '../lib/action.js'
 import { median } from '../lib/stats.js'
 
 export interface ColdStart {
   bundleBytes: number
+  /** The chunks ncc split off (SDK clients and octokit loaded on demand), together. */
+  chunkBytes: number
   /** Per Node binary label: every sample (ms) and the median. */
   byNode: Record<string, { samples: number[]; medianMs: number }>
 }
@@ -38,5 +41,9 @@ export async function measureColdStart(
   } finally {
     await emu.close()
   }
-  return { bundleBytes: statSync(ACTION_ENTRY).size, byNode }
+  const dist = dirname(ACTION_ENTRY)
+  const chunkBytes = readdirSync(dist)
+    .filter((f) => /^\d+\.index\.js$/.test(f))
+    .reduce((sum, f) => sum + statSync(join(dist, f)).size, 0)
+  return { bundleBytes: statSync(ACTION_ENTRY).size, chunkBytes, byNode }
 }
