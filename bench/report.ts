@@ -87,6 +87,8 @@ function rows(r: Results): Row[] {
   const aws = r.awsSized
   const biggest = r.fleet[r.fleet.length - 1]
   const load = r.machine.loadAverage1mAtColdStart ?? r.machine.loadAverage1mAtStart
+  const cb = r.coldStart.baseline
+  const cpu = r.coldStart.loadCpuMs
   const out: Row[] = [
     {
       figure: '1. Cold start, Node 24: spawn → first AWS request (median)',
@@ -97,9 +99,11 @@ function rows(r: Results): Row[] {
       target: '≤ 300 ms',
       met: cold === undefined ? undefined : cold <= 300,
       why:
-        'The main chunk still holds client-ec2 (one ~49k-line CommonJS module that ncc cannot tree-shake), @smithy/core, undici (under @actions/core) and the credential chain: every run needs EC2 from its first minutes, so it is loaded at start. ' +
-        'SSM, KMS, STS and @actions/github are now separate chunks compiled only when a run uses them (src/aws/clients.ts `sdk`, report/comment.ts); the first request of this run is STS GetCallerIdentity, so the STS chunk is on the measured path. ' +
-        `The machine was shared (1-min load average ${load} when cold start ran, on 2 cores), which inflates start-up roughly in proportion; the reference measured ~261 ms for a minimal ncc bundle of EC2 + SSM on an idle machine of this size (performance-and-limits.md §4), so ≤ 300 ms on a loaded shared machine needs a tree-shaken ESM build of client-ec2, which ncc (the project's bundler) does not do.`
+        'The main chunk still holds client-ec2 (one ~49k-line CommonJS module that ncc cannot tree-shake), @smithy/core, undici (under @actions/core) and the credential chain: every run needs EC2, so it is loaded at start. ' +
+        'SSM, KMS, STS and @actions/github are now chunks compiled only when a run uses them (src/aws/clients.ts `sdk`, report/comment.ts); the first request of this run is STS GetCallerIdentity, so the STS chunk is on the measured path. ' +
+        `The machine was heavily shared (1-min load average ${load} when cold start ran, on 2 cores). Against the previous bundle, alternating run by run: ${cb ? `${round(cb.ratio, 2)} × its wall time to the first request` : 'not measured'}${cpu?.ratio ? ` and ${round(cpu.ratio, 2)} × its CPU time to load (median ${Math.round(median(cpu.current))} ms against ${Math.round(median(cpu.baseline ?? []))} ms user + sys)` : ''}. ` +
+        'The previous bundle measured 574 ms on a quiet machine (1-min load 0.6, 2026-11-28), so by these ratios this one would take ~470–550 ms there: still above 300 ms. ' +
+        "The remaining lever is a tree-shaken ESM build of client-ec2 (~106–185 ms for rollup/esbuild in performance-and-limits.md §4), which ncc, the project's bundler, does not do."
     },
     {
       figure: '1. Bundle size: dist/index.js (main chunk) + on-demand chunks',
@@ -168,13 +172,16 @@ function rows(r: Results): Row[] {
       met: p.floorRatio <= 1.05
     },
     {
-      figure: '5. Prune: DeregisterImage calls per version / DeleteSnapshot calls',
-      value: `${round((p.callsByAction.DeregisterImage ?? 0) / p.versions, 3)} / ${p.callsByAction.DeleteSnapshot ?? 0} (and ${round((small.callsByAction.DeregisterImage ?? 0) / small.versions, 3)} / ${small.callsByAction.DeleteSnapshot ?? 0} at ${small.versions})`,
+      figure: '5. Prune: DeregisterImage requests per version / DeleteSnapshot calls',
+      value: `${round((p.callsByAction.DeregisterImage ?? 0) / p.versions, 4)} / ${p.callsByAction.DeleteSnapshot ?? 0} at ${p.versions.toLocaleString('en-US')} (${(p.callsByAction.DeregisterImage ?? 0).toLocaleString('en-US')} requests, ${p.throttledCalls} throttled and retried by the SDK); ${round((small.callsByAction.DeregisterImage ?? 0) / small.versions, 4)} / ${small.callsByAction.DeleteSnapshot ?? 0} at ${small.versions}`,
       target: '≤ 1 / 0',
       met:
         (p.callsByAction.DeregisterImage ?? 0) <= p.versions &&
         (small.callsByAction.DeregisterImage ?? 0) <= small.versions &&
-        !p.callsByAction.DeleteSnapshot
+        !p.callsByAction.DeleteSnapshot,
+      why:
+        `Every version was deregistered by exactly one accepted DeregisterImage; the extra request${p.throttledCalls === 1 ? ' is the one' : 's are the ones'} the emulator's bucket throttled, which the SDK retried (0 errors surfaced). ` +
+        'The pacer runs at 98 % of the refill after spending the burst; the span figure above shows the cost of that margin (1.02–1.03 × the floor). A wider margin would trade this rare retry for time.'
     },
     {
       figure: '5. Prune: throttling errors surfaced (throttled calls retried inside the SDK)',
@@ -191,9 +198,10 @@ function rows(r: Results): Row[] {
       target: '≤ 150 MiB',
       met: p.peakRssMiB === undefined ? undefined : p.peakRssMiB <= 150,
       why:
-        `About ${Math.round(r.fullRunPeakRssMiB)} MiB of it is what a whole run of this bundle peaks at (the standard pipeline, figure 8): the compiled main chunk (client-ec2 and undici) and the SDK's response buffers. ` +
-        'Candidates are slim records (ID, name, date, state, owner, the family and keep tags, snapshot IDs and sizes) built page by page from the paginator, which holds one page at a time; ' +
-        'what remains is garbage V8 lets pile up between major collections while the process mostly waits for the pacer.'
+        `Most of it is the bundle, not the prune: Node 24 loading the main chunk and exiting at the config check peaks at ~143 MiB, and a whole standard run at ${Math.round(r.fullRunPeakRssMiB)} MiB (figure 8). ` +
+        'The listing already streams: the paginator holds one DescribeImages page (≤ 1,000 images) at a time and each image becomes a slim record (ID, name, date, state, owner, the family and keep tags, snapshot IDs and sizes) at once. ' +
+        'The rest is V8 garbage piling up between major collections while the process mostly waits for the pacer (response buffers of 4 × 250 DescribeImageReferences and 10,000 DeregisterImage calls, and the report strings). ' +
+        'The lazy chunks took ~20 MiB off (238 → this). The lever left is the same as for cold start: a tree-shaken client-ec2.'
     },
     {
       figure: '6. Sharing with 1,000 accounts: ModifyImageAttribute calls per region (max)',
@@ -289,6 +297,26 @@ export function renderReport(r: Results): string {
   lines.push('', '| Node | median | samples (ms) |', '|---|---|---|')
   for (const [label, v] of Object.entries(r.coldStart.byNode))
     lines.push(`| ${label} | ${Math.round(v.medianMs)} ms | ${v.samples.join(', ')} |`)
+  const cb = r.coldStart.baseline
+  if (cb)
+    lines.push(
+      `| Node 24, previous bundle (${cb.entry.replace(/^.*\/(dist\/index\.js)$/, '$1')} before lazy loading), alternating with this one | ${Math.round(median(cb.samples))} ms | ${cb.samples.join(', ')} |`,
+      `| Node 24, this bundle, alternating with the previous | ${Math.round(median(cb.current))} ms | ${cb.current.join(', ')} |`
+    )
+  const cpu = r.coldStart.loadCpuMs
+  if (cpu)
+    lines.push(
+      '',
+      `CPU time to load (user + sys from GNU time; \`node24 dist/index.js\` with an empty environment, which exits at the config check after loading the main chunk): this bundle ${cpu.current.join(', ')} ms (median ${Math.round(median(cpu.current))})` +
+        (cpu.baseline
+          ? `; the previous bundle ${cpu.baseline.join(', ')} ms (median ${Math.round(median(cpu.baseline))}); ratio ${round(cpu.ratio ?? 0, 2)}.`
+          : '.')
+    )
+  if (cb || cpu)
+    lines.push(
+      '',
+      "These were measured by `npm run bench -- --only=cold --baseline=<previous dist/index.js>` (the commit before this issue's work, extracted with `git archive`) right after the full run, and replace its cold-start block in results.json."
+    )
 
   lines.push(
     '',

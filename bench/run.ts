@@ -31,6 +31,8 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',')
 const wanted = (name: string): boolean => !only || only.includes(name)
+// --baseline=<path to an older build's index.js>: cold start of both, interleaved, as a ratio.
+const baselineEntry = process.argv.find((a) => a.startsWith('--baseline='))?.slice(11)
 const plan = quick
   ? {
       coldStartReps: 3,
@@ -88,7 +90,11 @@ async function main(): Promise<void> {
   const loadAtColdStart = loadavg()[0]
   const coldStart = wanted('cold')
     ? (step(`cold start (${plan.coldStartReps} runs per Node)`),
-      await measureColdStart(nodes, plan.coldStartReps))
+      await measureColdStart(
+        nodes,
+        plan.coldStartReps,
+        baselineEntry && node24 ? { entry: baselineEntry, node: node24 } : undefined
+      ))
     : undefined
 
   const pipelines: PipelineRun[] = []
