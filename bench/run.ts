@@ -45,7 +45,7 @@ const plan = quick
       detectionRuns: 1,
       detectionTimeScale: 0.01,
       fleetSizes: [[1, 1]] as [number, number][],
-      fleetTimeScale: 0.02,
+      fleetTimeScale: 0.01,
       modelTrials: 5000
     }
   : {
@@ -145,10 +145,14 @@ async function main(): Promise<void> {
 
   let prune, pruneSmall
   if (wanted('prune')) {
-    step(`prune ${plan.pruneSmall} versions in 1 region at timeScale 1`)
-    pruneSmall = await runPruneOnce(plan.pruneSmall, 1)
     step(`prune ${plan.prunePerRegion * 4} versions across 4 regions at timeScale 1`)
     prune = await runPruneOnce(plan.prunePerRegion)
+    // --quick: one prune stands for both sizes (the 2-minute budget).
+    if (quick) pruneSmall = prune
+    else {
+      step(`prune ${plan.pruneSmall} versions in 1 region at timeScale 1`)
+      pruneSmall = await runPruneOnce(plan.pruneSmall, 1)
+    }
   }
 
   const fleet = []
