@@ -1,7 +1,8 @@
 // `resolve:ssm:<name>` in runbook parameters: replaced by the parameter's value in the build
 // region (GetParameter) before the runbook's parameters are validated, so the runbook, the recipe
 // and the summary all see the value that is used.
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm'
+import type { SSMClient } from '@aws-sdk/client-ssm'
+import { sdk } from '../aws/clients.js'
 import { errorCode } from '../aws/errors.js'
 import { InputError } from '../config/input-error.js'
 import type { Provenance } from '../types.js'
@@ -50,6 +51,7 @@ async function readParameter(ssm: SSMClient, region: string, name: string): Prom
       `automation-parameters: "${RESOLVE_PREFIX}" needs a parameter name after it, e.g. ${RESOLVE_PREFIX}/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`
     )
   }
+  const { GetParameterCommand } = await sdk.ssm()
   try {
     const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }))
     if (Parameter?.Type === 'SecureString') {

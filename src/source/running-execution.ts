@@ -1,12 +1,8 @@
 // Overlapping nights: two runs of one recipe at once must not build it twice. Each execution is
 // tagged with its recipe; a run that finds a running execution of the same recipe waits for it and
 // adopts its AMI instead of starting another.
-import {
-  DescribeAutomationExecutionsCommand,
-  ListTagsForResourceCommand,
-  type SSMClient,
-  type Tag
-} from '@aws-sdk/client-ssm'
+import type { SSMClient, Tag } from '@aws-sdk/client-ssm'
+import { sdk } from '../aws/clients.js'
 import { RECIPE_TAG } from '../image/prior-state.js'
 
 /** The statuses of an execution that may still produce its AMI. */
@@ -32,6 +28,7 @@ export async function firstRunningExecution(
   document: string,
   recipe: string
 ): Promise<RunningExecution | undefined> {
+  const { DescribeAutomationExecutionsCommand, ListTagsForResourceCommand } = await sdk.ssm()
   const candidates: RunningExecution[] = []
   let NextToken: string | undefined
   do {
