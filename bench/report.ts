@@ -5,6 +5,7 @@ import type { Detection } from './lib/calls.js'
 import type { ColdStart } from './scenarios/cold-start.js'
 import type { FanOutRun } from './scenarios/fan-out.js'
 import type { FleetRun } from './scenarios/fleet.js'
+import type { NightlyRun } from './scenarios/nightly.js'
 import type { PipelineRun } from './scenarios/pipeline.js'
 import type { PruneRun } from './scenarios/prune.js'
 import type { RealWaiters } from './scenarios/real-waiters.js'
@@ -59,6 +60,8 @@ export interface Results {
   prune: PruneRun
   pruneSmall: PruneRun
   fleet: FleetRun[]
+  /** Nightly rebuilds: an unchanged night and an identical re-run (absent in older results). */
+  nightly?: NightlyRun[]
   overhead: { medianMs: number; medianWallMs: number; medianAwsMs: number }
   fullRunPeakRssMiB: number
 }

@@ -16,6 +16,7 @@ import {
   type PipelineRun
 } from './scenarios/pipeline.js'
 import { runFleetOnce } from './scenarios/fleet.js'
+import { runNightlyOnce } from './scenarios/nightly.js'
 import { runPruneOnce } from './scenarios/prune.js'
 import { AWS_SIZED_TIMING } from './lib/pipeline-setup.js'
 import { measureRealWaiters } from './scenarios/real-waiters.js'
@@ -24,7 +25,8 @@ import { runWaiterModel } from './scenarios/waiter-model.js'
 import { renderReport, type Results } from './report.js'
 
 const quick = process.argv.includes('--quick')
-// --only=a,b runs just those scenarios (cold,pipeline,detection,waiters,fanout,share,prune,fleet)
+// --only=a,b runs just those scenarios (cold,pipeline,detection,waiters,fanout,share,prune,fleet,
+// nightly)
 // and prints their results; REPORT.md and results.json are written only by a complete run.
 const only = process.argv
   .find((a) => a.startsWith('--only='))
@@ -163,8 +165,15 @@ async function main(): Promise<void> {
     }
   }
 
+  const nightly = []
+  if (wanted('nightly')) {
+    step('nightly rebuild: an unchanged night, and the second of two identical runs')
+    nightly.push(await runNightlyOnce())
+  }
+
   if (only) {
     const partial = {
+      nightly,
       coldStart,
       pipelines,
       awsSized,
@@ -253,6 +262,7 @@ async function main(): Promise<void> {
     prune,
     pruneSmall,
     fleet,
+    nightly,
     overhead: {
       medianMs: median(pipelines.map((p) => p.overheadMs)),
       medianWallMs: median(pipelines.map((p) => p.wallMs)),
