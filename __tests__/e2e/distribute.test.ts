@@ -117,7 +117,13 @@ describe('copies into regions and accounts', () => {
     }
     for (const c of copies) {
       const specs = copyParamsTagSpecs(c.params)
-      const expected = { team: 'platform', [FAMILY_TAG]: 'web', [LINEAGE_TAG]: `${SOURCE}@${HOME}` }
+      const expected = {
+        team: 'platform',
+        [FAMILY_TAG]: 'web',
+        [LINEAGE_TAG]: `${SOURCE}@${HOME}`,
+        // The deprecate-after value the deprecation is set for: a re-run keeps that time.
+        'ami-share-action:deprecate-after': '90d'
+      }
       expect(specs).toEqual({ image: expected, snapshot: expected })
     }
 
