@@ -146,7 +146,8 @@ describe('copies into regions and accounts', () => {
           expect(tagMap(snap.tags)).toEqual({
             team: 'platform',
             [FAMILY_TAG]: 'web',
-            [LINEAGE_TAG]: `${SOURCE}@${HOME}`
+            [LINEAGE_TAG]: `${SOURCE}@${HOME}`,
+            'ami-share-action:deprecate-after': '90d'
           })
         }
       }
