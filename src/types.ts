@@ -109,12 +109,22 @@ export interface PruneReport {
   keptGiB: number
 }
 
+/** One mutating AWS call a real run makes, as the emulator's call log records it. */
+export interface PlannedCall {
+  /** `service:Action`, e.g. `ec2:CopyImage`. */
+  action: string
+  accountId: string
+  region: string
+}
+
 export interface PlanItem {
   phase: 'build' | 'share' | 'copy' | 'lifecycle' | 'prune' | 'check'
   /** What would happen, or what a check found. */
   text: string
   /** A check that found a problem the real run would hit. */
   problem?: boolean
+  /** The mutating calls the real run makes for this line (see src/plan.ts). */
+  calls?: PlannedCall[]
 }
 
 export interface Result {
