@@ -31,7 +31,13 @@ export type Source =
       /** `automation-output`; undefined means "apply the default rules". */
       output?: string
     }
-  | { kind: 'instance'; instanceId: string; noReboot: boolean }
+  | {
+      kind: 'instance'
+      instanceId: string
+      noReboot: boolean
+      /** ami-name, which an instance build requires (readConfig refuses it missing). */
+      amiName: string
+    }
   | { kind: 'existing'; amiId: string }
 
 export interface CopyAccount {
@@ -212,7 +218,7 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     throw new InputError(problems[0].input, problems.map((p) => p.message).join('\n'), problems)
   }
   return {
-    source: source!,
+    source: source!.kind === 'instance' ? { ...source!, amiName: amiName! } : source!,
     region: region!,
     ...(amiName !== undefined && { amiName }),
     ...(amiDescription !== undefined && { amiDescription }),
@@ -263,7 +269,10 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     }
     if (kind === 'instance-id') {
       const instanceId = attempt(() => aws.instanceId('instance-id', input('instance-id')))
-      return instanceId === undefined ? undefined : { kind: 'instance', instanceId, noReboot }
+      // amiName is filled in below once ami-name is read (it is required with instance-id).
+      return instanceId === undefined
+        ? undefined
+        : { kind: 'instance', instanceId, noReboot, amiName: '' }
     }
     if (kind === 'ami-id') {
       const amiId = attempt(() => aws.amiId('ami-id', input('ami-id')))

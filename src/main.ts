@@ -5,6 +5,7 @@ import { createClients } from './aws/clients.js'
 import { describeError, executionOf } from './aws/errors.js'
 import { readConfig } from './config.js'
 import { abortableSleep, type RunContext } from './context.js'
+import { createPlanner } from './plan.js'
 import { distribute } from './distribute.js'
 import { prune } from './prune.js'
 import { report } from './report/index.js'
@@ -65,7 +66,8 @@ function createContext(
   signal: AbortSignal,
   result: Result
 ): RunContext {
-  const plan = config.dryRun ? (result.plan = []) : []
+  const plan = createPlanner(config.dryRun)
+  if (config.dryRun) result.plan = plan.items
   return {
     config,
     clients: createClients(config.region),

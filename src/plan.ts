@@ -29,8 +29,17 @@ export interface Planner {
   change<T>(change: Change<T>, act: () => Promise<T>): Promise<T>
   /** A problem a read-only check found: a real run throws it, a dry run lists it and goes on. */
   problem(phase: PlanItem['phase'], error: Error): void
-  /** A plan line that makes no call (e.g. "would wait for …"); ignored in a real run. */
-  note(phase: PlanItem['phase'], text: string): void
+  /**
+   * A plan line that makes no call (e.g. "reuse ami-1"), or with `problem` a failure the real run
+   * reports its own way (a failed copy is a fleet member with its error), or with `calls` the plan
+   * of a step that decides its dry run itself (pruning, which also has prune-dry-run). Ignored in
+   * a real run.
+   */
+  note(
+    phase: PlanItem['phase'],
+    text: string,
+    options?: { problem?: boolean; calls?: PlannedCall[] }
+  ): void
 }
 
 export function createPlanner(dryRun: boolean): Planner {
@@ -51,8 +60,14 @@ export function createPlanner(dryRun: boolean): Planner {
       if (!dryRun) throw error
       items.push({ phase, text: error.message, problem: true })
     },
-    note(phase, text) {
-      if (dryRun) items.push({ phase, text })
+    note(phase, text, options = {}) {
+      if (!dryRun) return
+      items.push({
+        phase,
+        text,
+        ...(options.problem && { problem: true }),
+        ...(options.calls && { calls: options.calls })
+      })
     }
   }
 }

@@ -87,12 +87,12 @@ export async function prune(
     scopes.map((scope) => pruneScope(ctx, scope, { image, fleet, options, dryRun }))
   )
   const report = buildReport(outcomes, dryRun)
-  if (ctx.config.dryRun) ctx.plan.push(...planItems(report, outcomes))
+  for (const item of planItems(report, outcomes)) ctx.plan.note(item.phase, item.text, item)
   const failures = outcomes.flatMap((o) => o.failures)
   if (failures.length > 0 && ctx.config.dryRun) {
     // A dry run reports what the real run would hit in its plan (and fails there), never
     // halfway: the summary still shows every other scope.
-    ctx.plan.push(...dryRunProblems(outcomes))
+    for (const item of dryRunProblems(outcomes)) ctx.plan.note(item.phase, item.text, item)
   } else if (failures.length > 0) {
     throw new PartialFailure(
       `Pruning failed for ${failures.length} version or region${failures.length === 1 ? '' : 's'}; ` +
@@ -390,11 +390,8 @@ function dryRunProblems(outcomes: ScopeOutcome[]): PlanItem[] {
   return lines.map((line) => ({ phase: 'prune', text: `Pruning: ${line}`, problem: true }))
 }
 
-function planItems(
-  report: PruneReport,
-  outcomes: ScopeOutcome[]
-): { phase: 'prune'; text: string }[] {
-  const items = report.pruned.map((v) => {
+function planItems(report: PruneReport, outcomes: ScopeOutcome[]): PlanItem[] {
+  const items: PlanItem[] = report.pruned.map((v) => {
     const snapshots = v.snapshots
       .map(
         (s) =>
@@ -405,7 +402,8 @@ function planItems(
       phase: 'prune' as const,
       text:
         `Would deregister ${v.imageId} (${v.name}) in ${v.accountId}/${v.region}` +
-        (snapshots ? ` and delete its snapshots ${snapshots}` : '')
+        (snapshots ? ` and delete its snapshots ${snapshots}` : ''),
+      calls: [{ action: 'ec2:DeregisterImage', accountId: v.accountId, region: v.region }]
     }
   })
   for (const outcome of outcomes) {

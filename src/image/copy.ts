@@ -182,6 +182,9 @@ export function nameConflicts(ctx: RunContext, image: Image, checks: TargetCheck
 
 export type OnCopyAvailable = (member: FleetMember, ec2: EC2Client) => Promise<void>
 
+/** Where a dry run's planned copy stands in plan lines: it has no ID yet. */
+export const plannedCopyLabel = (label: string): string => `the copy in ${label}`
+
 /**
  * Copies into every checked target; different regions run in parallel, each region's snapshot
  * copies are bounded. Never throws for one target: a failed copy is a member with state
@@ -191,7 +194,9 @@ export async function copyToTargets(
   ctx: RunContext,
   image: Image,
   checks: TargetCheck[],
-  onAvailable: OnCopyAvailable
+  onAvailable: OnCopyAvailable,
+  /** Accounts that can already launch the source: a dry run can probe CopyImage only in them. */
+  sourceVisibleTo: readonly string[] = []
 ): Promise<FleetMember[]> {
   // The limit is per destination region per account: each (account, region) has its own slots.
   const slots = new Map<string, Semaphore>()
@@ -202,7 +207,9 @@ export async function copyToTargets(
     return s
   }
   return Promise.all(
-    checks.map((check) => copyOne(ctx, image, check, slotsFor(check.target), onAvailable))
+    checks.map((check) =>
+      copyOne(ctx, image, check, slotsFor(check.target), onAvailable, sourceVisibleTo)
+    )
   )
 }
 
@@ -211,7 +218,8 @@ async function copyOne(
   image: Image,
   check: TargetCheck,
   slots: Semaphore,
-  onAvailable: OnCopyAvailable
+  onAvailable: OnCopyAvailable,
+  sourceVisibleTo: readonly string[]
 ): Promise<FleetMember> {
   const { target } = check
   const label = targetLabel(target)
@@ -228,6 +236,7 @@ async function copyOne(
     member.state = 'failed'
     member.error = reason
     ctx.log.warning(`Copy to ${label} failed: ${reason}`)
+    ctx.plan.note('copy', `Copy to ${label} would fail: ${reason}`, { problem: true })
     return member
   }
   if (check.error) return fail(check.error)
@@ -238,7 +247,7 @@ async function copyOne(
   try {
     const existing = check.existing
     const reuse = existing && (existing.match === 'lineage' || ctx.config.ifExists === 'reuse')
-    if (existing && !reuse) await replaceExisting(ctx, ec2, existing.image, label)
+    if (existing && !reuse) await replaceExisting(ctx, ec2, existing.image, target)
     const weight = image.snapshots.length
     const held = await slots.acquire(weight)
     try {
@@ -247,27 +256,52 @@ async function copyOne(
       if (reuse) {
         member.imageId = existing.image.ImageId!
         member.reused = true
-        ctx.log.info(
-          `Reusing ${member.imageId} in ${label} (${existing.match === 'lineage' ? 'copy of ' + image.id : 'same name'})`
-        )
+        const how = existing.match === 'lineage' ? 'copy of ' + image.id : 'same name'
+        ctx.log.info(`Reusing ${member.imageId} in ${label} (${how})`)
+        ctx.plan.note('copy', `Reuse ${member.imageId} in ${label} (${how})`)
       } else {
-        const ImageId = await startCopy(ctx, ec2, copyImageInput(ctx, image, target), {
-          label,
-          deadline: started + ctx.config.timeoutMinutes * 60_000
-        })
+        const input = copyImageInput(ctx, image, target)
+        const key = copyKmsKey(ctx.config, target.region)
+        const visible =
+          !image.planned && (!target.account || sourceVisibleTo.includes(target.accountId))
+        const ImageId = await ctx.plan.change(
+          {
+            phase: 'copy',
+            text: `Copy ${image.id} to ${label}${key ? `, encrypted with ${key}` : ''}, tagged at creation`,
+            calls: [
+              { action: 'ec2:CopyImage', accountId: target.accountId, region: target.region }
+            ],
+            planned: plannedCopyLabel(label),
+            ...(visible && {
+              probe: {
+                permission: 'ec2:CopyImage',
+                where: label,
+                send: () => ec2.send(new CopyImageCommand({ ...input, DryRun: true }))
+              }
+            })
+          },
+          () =>
+            startCopy(ctx, ec2, input, {
+              label,
+              deadline: started + ctx.config.timeoutMinutes * 60_000
+            })
+        )
         if (!ImageId) throw new Error('CopyImage returned no ImageId')
         member.imageId = ImageId
         ctx.log.info(
           `Copying ${image.id} to ${label}: ${ImageId} (${weight} snapshot(s); ${slots.inUse}/${SNAPSHOT_COPIES_PER_REGION} snapshot copies in flight there)`
         )
       }
+      // A dry run's copy does not exist: nothing to wait for, it would carry the source's snapshots.
       available =
-        reuse && existing.image.State === 'available'
-          ? existing.image
-          : await waitForImage(ctx, ec2, member.imageId, {
-              timeoutMs: ctx.config.timeoutMinutes * 60_000,
-              label: `${member.imageId} in ${label}`
-            })
+        ctx.plan.dryRun && !reuse
+          ? plannedCopy(image, member.imageId)
+          : reuse && (existing.image.State === 'available' || ctx.plan.dryRun)
+            ? existing.image
+            : await waitForImage(ctx, ec2, member.imageId, {
+                timeoutMs: ctx.config.timeoutMinutes * 60_000,
+                label: `${member.imageId} in ${label}`
+              })
     } finally {
       slots.release(held)
     }
@@ -275,15 +309,18 @@ async function copyOne(
     return fail(describeError(e))
   }
   member.snapshots = snapshotsOf(available)
-  member.state = 'available'
+  member.state = ctx.plan.dryRun && !member.reused ? 'planned' : 'available'
   // waitForImage logs when it became available; the duration goes to the summary.
-  if (!member.reused) member.durationMs = ctx.now().getTime() - started
+  if (!member.reused && !ctx.plan.dryRun) member.durationMs = ctx.now().getTime() - started
   try {
     await onAvailable(member, ec2)
   } catch (e) {
     member.error = describeError(e)
     ctx.log.warning(`${member.imageId} in ${label} exists, but: ${member.error}`)
+    ctx.plan.note('copy', `${member.imageId} in ${label}: ${member.error}`, { problem: true })
   }
+  // A planned copy has no ID; its placeholder served the plan lines of share and lifecycle.
+  if (member.state === 'planned') delete member.imageId
   return member
 }
 
@@ -331,14 +368,43 @@ async function replaceExisting(
   ctx: RunContext,
   ec2: EC2Client,
   existing: AwsImage,
-  label: string
+  target: CopyTarget
 ): Promise<void> {
-  await ec2.send(
-    new DeregisterImageCommand({ ImageId: existing.ImageId!, DeleteAssociatedSnapshots: true })
+  const label = targetLabel(target)
+  await ctx.plan.change(
+    {
+      phase: 'copy',
+      text: `Deregister ${existing.ImageId} ("${existing.Name}") in ${label} and delete its snapshots (if-exists: replace)`,
+      calls: [
+        { action: 'ec2:DeregisterImage', accountId: target.accountId, region: target.region }
+      ],
+      planned: undefined
+    },
+    async () => {
+      await ec2.send(
+        new DeregisterImageCommand({ ImageId: existing.ImageId!, DeleteAssociatedSnapshots: true })
+      )
+      ctx.log.info(
+        `if-exists: replace: deregistered ${existing.ImageId} (${existing.Name}) in ${label}`
+      )
+    }
   )
-  ctx.log.info(
-    `if-exists: replace: deregistered ${existing.ImageId} (${existing.Name}) in ${label}`
-  )
+}
+
+/** Dry run: the copy as it would land, with one placeholder snapshot per source snapshot. */
+function plannedCopy(image: Image, label: string): AwsImage {
+  return {
+    ImageId: label,
+    Name: image.name,
+    State: 'available',
+    BlockDeviceMappings: image.snapshots.map((s, i) => ({
+      Ebs: {
+        SnapshotId: `(snapshot ${i + 1} of ${label})`,
+        VolumeSize: s.sizeGiB,
+        Encrypted: s.encrypted
+      }
+    }))
+  }
 }
 
 export function formatDuration(ms: number): string {

@@ -91,12 +91,10 @@ function describeParameters(parameters: Record<string, string[]>): string {
     : 'no parameters'
 }
 
-export function planRunbook(ctx: RunContext, plan: RunbookPlan): void {
+/** The plan line of a runbook build. */
+export function planRunbook(plan: RunbookPlan): string {
   const version = plan.documentVersion ? ` version ${plan.documentVersion}` : ''
-  ctx.plan.push({
-    phase: 'build',
-    text: `Would start runbook ${plan.document}${version} with ${describeParameters(plan.parameters)}, then tag and wait for its AMI`
-  })
+  return `Start runbook ${plan.document}${version} with ${describeParameters(plan.parameters)}, then tag and wait for its AMI`
 }
 
 function toStepReport(step: StepExecution): StepReport {
