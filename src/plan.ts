@@ -58,6 +58,8 @@ export function createPlanner(dryRun: boolean): Planner {
     },
     problem(phase, error) {
       if (!dryRun) throw error
+      // A check that runs before the build and again on the AMI finds the same thing once.
+      if (items.some((i) => i.problem && i.text === error.message)) return
       items.push({ phase, text: error.message, problem: true })
     },
     note(phase, text, options = {}) {

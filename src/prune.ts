@@ -80,7 +80,8 @@ export async function prune(
     olderThanMs: settings.olderThanMs,
     skipInUse: settings.skipInUse,
     now: ctx.now(),
-    thisRun
+    thisRun,
+    minAgeMs: ctx.config.timeoutMinutes * 60_000
   }
   const scopes = await pruneScopes(ctx, image)
   const outcomes = await Promise.all(

@@ -4,6 +4,7 @@ import {
   CreateImageCommand,
   CreateTagsCommand,
   DeregisterImageCommand,
+  DescribeImageReferencesCommand,
   DescribeImagesCommand,
   EC2Client,
   type Image as AwsImage
@@ -211,6 +212,7 @@ describe('if-exists', () => {
 
   it('replace: deregisters it with its snapshots first, then builds', async () => {
     const t = makeContext({ ifExists: 'replace' })
+    ec2Mock.on(DescribeImageReferencesCommand).resolves({ ImageReferences: [] })
     ec2Mock.on(DeregisterImageCommand).resolves({
       DeleteSnapshotResults: [
         { SnapshotId: 'snap-0old0000000000000', ReturnCode: 'success' },
@@ -224,8 +226,9 @@ describe('if-exists', () => {
       ImageId: OLD,
       DeleteAssociatedSnapshots: true
     })
-    expect(ec2Sent().slice(0, 3)).toEqual([
+    expect(ec2Sent().slice(0, 4)).toEqual([
       'DescribeImagesCommand',
+      'DescribeImageReferencesCommand',
       'DeregisterImageCommand',
       'CreateImageCommand'
     ])
@@ -405,6 +408,7 @@ describe('dry run', () => {
     ])
 
     const replace = makeContext({ dryRun: true, ifExists: 'replace' })
+    ec2Mock.on(DescribeImageReferencesCommand).resolves({ ImageReferences: [] })
     await buildImage(replace.ctx)
     expect(replace.ctx.plan[0]).toEqual({
       phase: 'build',

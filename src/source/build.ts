@@ -1,10 +1,5 @@
 // Build or adopt the image per config.source, honouring if-exists. Dry run: checks and plan only.
-import {
-  CreateImageCommand,
-  DeregisterImageCommand,
-  type EC2Client,
-  type Image as AwsImage
-} from '@aws-sdk/client-ec2'
+import { CreateImageCommand, type EC2Client, type Image as AwsImage } from '@aws-sdk/client-ec2'
 import { ImageExistsError } from '../aws/errors.js'
 import type { RunContext } from '../context.js'
 import { findOwnImageByName } from '../image/find.js'
@@ -14,6 +9,8 @@ import { buildFromRunbook, planRunbook, prepareRunbook, type RunbookPlan } from 
 import { adoptExisting } from './existing.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
 import { buildFromInstance, createImageRequest } from './instance.js'
+import { checkCopyAccounts, checkFamilyOf, replaceExisting } from './ownership.js'
+import { preflight } from './preflight.js'
 
 /** Image.id of a dry run's planned (not yet existing) AMI. */
 export const PLANNED_IMAGE_ID = '(new AMI)'
@@ -21,6 +18,8 @@ export const PLANNED_IMAGE_ID = '(new AMI)'
 export async function buildImage(ctx: RunContext): Promise<Image> {
   const { source, region } = ctx.config
   const accountId = await ctx.clients.buildAccountId()
+  checkCopyAccounts(ctx, accountId)
+  await preflight(ctx, accountId)
   if (source.kind === 'existing') return adoptExisting(ctx, source.amiId, accountId)
 
   // Everything that can refuse the build runs before anything is started.
@@ -97,11 +96,6 @@ function nameToCheck(ctx: RunContext, runbook: RunbookPlan | undefined): string 
   return target && !target.includes('{{') ? target : undefined
 }
 
-function isProtected(image: AwsImage): boolean {
-  const protection = image.DeregistrationProtection
-  return protection !== undefined && protection !== '' && protection !== 'disabled'
-}
-
 /** if-exists: fail -> error; reuse -> the existing Image; replace -> deregister it, return undefined. */
 async function onNameTaken(
   ctx: RunContext,
@@ -123,6 +117,7 @@ async function onNameTaken(
   }
 
   if (ifExists === 'reuse') {
+    checkFamilyOf(ctx, existing, 'if-exists: reuse')
     const facts = { region, accountId, source: ctx.config.source.kind, reused: true } as const
     ctx.log.info(`Reusing ${what} (if-exists: reuse)`)
     ctx.plan.note('build', `Reuse ${id} ("${existing.Name}"), which already exists`)
@@ -139,36 +134,11 @@ async function onNameTaken(
     return toImage(image, facts)
   }
 
-  if (isProtected(existing)) {
-    const error = new ImageExistsError(
-      id,
-      `if-exists: ${what} and has deregistration protection (${existing.DeregistrationProtection}), so replace cannot deregister it. Turn protection off (aws ec2 disable-image-deregistration-protection --image-id ${id}) or choose another ami-name.`
-    )
+  try {
+    await replaceExisting(ctx, ec2, existing, accountId)
+  } catch (error) {
+    if (!(error instanceof ImageExistsError)) throw error
     ctx.plan.problem('check', error)
-    return undefined
-  }
-  const { DeleteSnapshotResults = [] } = await ctx.plan.change(
-    {
-      phase: 'build',
-      text: `Deregister ${id} ("${existing.Name}") and delete its snapshots (if-exists: replace)`,
-      calls: [{ action: 'ec2:DeregisterImage', accountId, region }],
-      planned: { DeleteSnapshotResults: [], $metadata: {} }
-    },
-    () => ec2.send(new DeregisterImageCommand({ ImageId: id, DeleteAssociatedSnapshots: true }))
-  )
-  if (!ctx.plan.dryRun) {
-    ctx.log.info(`Deregistered ${id} ("${existing.Name}") to replace it (if-exists: replace)`)
-  }
-  for (const result of DeleteSnapshotResults) {
-    if (result.ReturnCode === 'skipped') {
-      ctx.log.info(
-        `Kept snapshot ${result.SnapshotId} of replaced ${id}: another AMI still uses it`
-      )
-    } else if (result.ReturnCode && result.ReturnCode !== 'success') {
-      ctx.warn(
-        `Snapshot ${result.SnapshotId} of replaced ${id} was not deleted: ${result.ReturnCode}${result.ReturnCode === 'missing-permissions' ? ' (the role may not call ec2:DeleteSnapshot)' : ''}`
-      )
-    }
   }
   return undefined
 }

@@ -8,6 +8,7 @@ import { settleFindings } from '../image/findings.js'
 import { waitForImage } from '../image/wait.js'
 import type { Image } from '../types.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
+import { checkFamilyOf } from './ownership.js'
 
 /** DescribeImages by ID; a missing or invisible AMI is an error naming `ami-id`. */
 export async function describeExisting(
@@ -55,6 +56,7 @@ export async function adoptExisting(
   ctx.log.info(
     `Adopting ${amiId} ("${image.Name ?? ''}", ${image.State}) owned by account ${image.OwnerId ?? 'unknown'}${owned ? ' (this account)' : ` (this account is ${accountId})`}`
   )
+  if (owned) checkFamilyOf(ctx, image, 'ami-id')
   if (image.State !== 'available' && ctx.plan.dryRun) {
     // Nothing to wait for in a dry run: the plan says the real run would.
     ctx.plan.note('build', `Would wait for ${amiId} (now ${image.State}) to become available`)

@@ -1,10 +1,12 @@
 // Build the AMI from a running or stopped EC2 instance: CreateImage with tags at creation.
 import { CreateImageCommand, type TagSpecification } from '@aws-sdk/client-ec2'
+import { ImageFailedError } from '../aws/errors.js'
 import type { Source } from '../config.js'
 import { CancelledError, type RunContext } from '../context.js'
 import { waitForImage } from '../image/wait.js'
 import type { Image } from '../types.js'
 import { awsTags, toImage } from './image-record.js'
+import { leftBehind } from './left-behind.js'
 
 export type InstanceSource = Extract<Source, { kind: 'instance' }>
 
@@ -42,10 +44,23 @@ export async function buildFromInstance(
   const { ImageId } = await ec2.send(new CreateImageCommand(request))
   if (!ImageId) throw new Error(`CreateImage from ${request.InstanceId} returned no image ID`)
   ctx.log.info(`CreateImage from ${request.InstanceId}: ${ImageId} ("${request.Name}")`)
-  const available = await waitForImage(ctx, ec2, ImageId, {
-    timeoutMs: ctx.config.timeoutMinutes * 60_000,
-    label: `${ImageId} in ${region}`
-  })
+  let available
+  try {
+    available = await waitForImage(ctx, ec2, ImageId, {
+      timeoutMs: ctx.config.timeoutMinutes * 60_000,
+      label: `${ImageId} in ${region}`
+    })
+  } catch (error) {
+    if (!(error instanceof Error) || error instanceof ImageFailedError) throw error
+    // Tagged at creation, so it is in the family; still say where it is and what to do.
+    throw leftBehind(ctx, error, {
+      amiId: ImageId,
+      accountId,
+      source: 'instance',
+      tagged: true,
+      name: request.Name
+    })
+  }
   return toImage(available, {
     region,
     accountId,
