@@ -145,7 +145,8 @@ describe('readConfig: valid inputs', () => {
     expect(config.source).toEqual({
       kind: 'instance',
       instanceId: 'i-0abc1234def567890',
-      noReboot: true
+      noReboot: true,
+      amiName: 'base'
     })
     expect(config.amiName).toBe('base')
     expect(config.comment.header).toBe('base')

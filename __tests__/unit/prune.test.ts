@@ -370,14 +370,14 @@ describe('prune', () => {
       expect(report?.pruned.map((p) => p.imageId)).toEqual(realReport?.pruned.map((p) => p.imageId))
       expect(report?.freedGiB).toBe(realReport?.freedGiB)
       expect(report?.keptGiB).toBe(realReport?.keptGiB)
-      const planned = ctx.plan.map((p) => p.text)
+      const planned = ctx.plan.items.map((p) => p.text)
       if (variant.dryRun) {
         expect(planned).toContain(
           `Would deregister ami-v3 (name-ami-v3) in ${BUILD}/us-east-1 and delete its snapshots snap-v3 (8 GiB)`
         )
         expect(planned).toHaveLength(6)
         expect(planned).toContain(`Nothing to prune in ${BUILD}/eu-west-1`)
-        expect(ctx.plan.every((p) => p.phase === 'prune')).toBe(true)
+        expect(ctx.plan.items.every((p) => p.phase === 'prune')).toBe(true)
       } else {
         expect(planned).toEqual([])
       }
@@ -481,7 +481,7 @@ describe('prune', () => {
     })
     const report = await prune(ctx, thisRunImage(), noFleet)
     expect(report?.pruned.map((p) => p.imageId)).toEqual(['ami-v4', 'ami-v5'])
-    expect(ctx.plan.filter((p) => p.problem)).toEqual([
+    expect(ctx.plan.items.filter((p) => p.problem)).toEqual([
       {
         phase: 'prune',
         problem: true,

@@ -207,7 +207,7 @@ export function conflictMessage(
 export type OnCopyAvailable = (member: FleetMember, ec2: EC2Client) => Promise<void>
 
 /** Where a dry run's planned copy stands in plan lines: it has no ID yet. */
-export const plannedCopyLabel = (label: string): string => `the copy in ${label}`
+export const PLANNED_COPY_ID = 'the new copy'
 
 /**
  * Copies into every checked target; different regions run in parallel, each region's snapshot
@@ -295,7 +295,7 @@ async function copyOne(
             calls: [
               { action: 'ec2:CopyImage', accountId: target.accountId, region: target.region }
             ],
-            planned: plannedCopyLabel(label),
+            planned: PLANNED_COPY_ID,
             ...(visible && {
               probe: {
                 permission: 'ec2:CopyImage',
@@ -401,7 +401,7 @@ function plannedCopy(image: Image, label: string): AwsImage {
     State: 'available',
     BlockDeviceMappings: image.snapshots.map((s, i) => ({
       Ebs: {
-        SnapshotId: `(snapshot ${i + 1} of ${label})`,
+        SnapshotId: `#${i + 1}`,
         VolumeSize: s.sizeGiB,
         Encrypted: s.encrypted
       }

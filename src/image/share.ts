@@ -198,7 +198,7 @@ export async function shareImage(
     await ctx.plan.change(
       {
         phase: 'share',
-        text: `Share ${target.imageId} in ${where}: ${describeChange(change)}`,
+        text: shareText(`${target.imageId} in ${where}`, change),
         calls: [
           { action: 'ec2:ModifyImageAttribute', accountId: target.accountId, region: target.region }
         ],
@@ -250,9 +250,20 @@ async function checkSharingQuota(
   }
 }
 
+const permissionText = (list: LaunchPermission[]): string =>
+  list.map((p) => p.UserId ?? p.OrganizationArn ?? p.OrganizationalUnitArn ?? 'public').join(', ')
+
+/** The plan line of a launch-permission change. */
+function shareText(what: string, change: ShareChange): string {
+  const add = change.add.length ? `Share ${what} with ${permissionText(change.add)}` : ''
+  const remove = change.remove.length
+    ? `${add ? '; remove' : `From ${what}, remove`} the launch permissions of ${permissionText(change.remove)} (sharing-mode: exact)`
+    : ''
+  return add + remove
+}
+
 function describeChange(change: ShareChange): string {
-  const text = (list: LaunchPermission[]): string =>
-    list.map((p) => p.UserId ?? p.OrganizationArn ?? p.OrganizationalUnitArn ?? 'public').join(', ')
+  const text = permissionText
   return [
     change.add.length ? `added ${text(change.add)}` : '',
     change.remove.length ? `removed ${text(change.remove)}` : ''

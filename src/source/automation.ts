@@ -96,7 +96,7 @@ function describeParameters(parameters: Record<string, string[]>): string {
 /** The plan line of a runbook build. */
 export function planRunbook(plan: RunbookPlan): string {
   const version = plan.documentVersion ? ` version ${plan.documentVersion}` : ''
-  return `Start runbook ${plan.document}${version} with ${describeParameters(plan.parameters)}, then tag and wait for its AMI`
+  return `Would start runbook ${plan.document}${version} with ${describeParameters(plan.parameters)}, then tag and wait for its AMI`
 }
 
 function toStepReport(step: StepExecution): StepReport {

@@ -58,7 +58,7 @@ export async function buildImage(ctx: RunContext): Promise<Image> {
   return ctx.plan.change(
     {
       phase: 'build',
-      text: `Create AMI "${request.Name}" from ${request.InstanceId} (${request.NoReboot ? 'no reboot' : 'the instance reboots'}), tagged at creation, then wait until available`,
+      text: `Would create AMI "${request.Name}" from ${request.InstanceId} (${request.NoReboot ? 'no reboot' : 'the instance reboots'}), tagged at creation, then wait until available`,
       calls: [{ action: 'ec2:CreateImage', accountId, region }],
       planned,
       probe: {
@@ -120,7 +120,7 @@ async function onNameTaken(
     checkFamilyOf(ctx, existing, 'if-exists: reuse')
     const facts = { region, accountId, source: ctx.config.source.kind, reused: true } as const
     ctx.log.info(`Reusing ${what} (if-exists: reuse)`)
-    ctx.plan.note('build', `Reuse ${id} ("${existing.Name}"), which already exists`)
+    ctx.plan.note('build', `Would reuse ${id} ("${existing.Name}"), which already exists`)
     // A dry run does not wait: the plan says it would reuse the AMI once available.
     const image =
       existing.State === 'available' || ctx.plan.dryRun

@@ -42,7 +42,7 @@ export async function tagImageAndSnapshots(
   await ctx.plan.change(
     {
       phase: 'build',
-      text: `Tag ${resources.join(', ')} with ${keys}`,
+      text: `Would tag ${image.ImageId} and its snapshots with ${keys}`,
       calls: [
         { action: 'ec2:CreateTags', accountId: image.OwnerId ?? '', region: ctx.config.region }
       ],

@@ -126,7 +126,7 @@ async function deregister(ctx: RunContext, d: Doomed): Promise<void> {
   const { DeleteSnapshotResults = [] } = await ctx.plan.change(
     {
       phase: 'build',
-      text: `Deregister ${id} ("${d.image.Name}") in ${d.where} and delete its snapshots (if-exists: replace)`,
+      text: `Would deregister ${id} ("${d.image.Name}") in ${d.where} and delete its snapshots (if-exists: replace)`,
       calls: [{ action: 'ec2:DeregisterImage', accountId: d.accountId, region: d.region }],
       planned: { DeleteSnapshotResults: [], $metadata: {} }
     },
