@@ -16,6 +16,7 @@ import { CancelledError, type RunContext } from '../context.js'
 import type { FleetMember, Image } from '../types.js'
 import { error, type Finding } from './findings.js'
 import { mapLimit, Semaphore } from './semaphore.js'
+import { expectedCopy } from './durations.js'
 import { snapshotsOf, waitForImage } from './wait.js'
 
 /** Tag on every copy: which AMI it was copied from, so a re-run finds and reuses it. */
@@ -324,7 +325,8 @@ async function copyOne(
             ? existing.image
             : await waitForImage(ctx, ec2, member.imageId, {
                 timeoutMs: ctx.config.timeoutMinutes * 60_000,
-                label: `${member.imageId} in ${label}`
+                label: `${member.imageId} in ${label}`,
+                expected: expectedCopy(ctx, target.region)
               })
     } finally {
       slots.release(held)

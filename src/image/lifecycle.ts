@@ -5,7 +5,8 @@ import {
   EnableImageDeregistrationProtectionCommand,
   type EC2Client
 } from '@aws-sdk/client-ec2'
-import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm'
+import type { SSMClient } from '@aws-sdk/client-ssm'
+import { sdk } from '../aws/clients.js'
 import { describeError, errorCode } from '../aws/errors.js'
 import type { RunContext } from '../context.js'
 import type { Image, PlannedCall } from '../types.js'
@@ -141,7 +142,7 @@ async function publishParameter(
   name: string,
   target: LifecycleTarget
 ): Promise<boolean> {
-  const ssm = ctx.clients.ssm(target.region)
+  const ssm = await ctx.clients.ssm(target.region)
   const where = `SSM parameter ${name} in ${target.region}`
   const first = await readParameter(ssm, name)
   if (first.value === target.imageId) {
@@ -168,6 +169,7 @@ async function putParameter(
   first: { value?: string; error?: string }
 ): Promise<boolean> {
   const where = `SSM parameter ${name} in ${target.region}`
+  const { PutParameterCommand } = await sdk.ssm()
   await attempt(
     `write SSM parameter ${name} = ${target.imageId} in ${target.region}`,
     `ssm:PutParameter on parameter ${name} (and ec2:DescribeImages, which SSM uses to validate the aws:ec2:image data type)`,
@@ -203,6 +205,7 @@ async function readParameter(
   name: string
 ): Promise<{ value?: string; error?: string }> {
   try {
+    const { GetParameterCommand } = await sdk.ssm()
     const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }))
     return { value: Parameter?.Value }
   } catch (e) {

@@ -3,6 +3,7 @@ import { CreateImageCommand, type TagSpecification } from '@aws-sdk/client-ec2'
 import { ImageFailedError } from '../aws/errors.js'
 import type { Source } from '../config.js'
 import { CancelledError, type RunContext } from '../context.js'
+import { expectedBuild } from '../image/durations.js'
 import { waitForImage } from '../image/wait.js'
 import type { Image } from '../types.js'
 import { awsTags, toImage } from './image-record.js'
@@ -48,7 +49,8 @@ export async function buildFromInstance(
   try {
     available = await waitForImage(ctx, ec2, ImageId, {
       timeoutMs: ctx.config.timeoutMinutes * 60_000,
-      label: `${ImageId} in ${region}`
+      label: `${ImageId} in ${region}`,
+      expected: expectedBuild(ctx)
     })
   } catch (error) {
     if (!(error instanceof Error) || error instanceof ImageFailedError) throw error
