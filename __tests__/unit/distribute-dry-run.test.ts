@@ -106,7 +106,7 @@ describe('distribute in a dry run', () => {
     expect(texts).toEqual(
       expect.arrayContaining([
         `share: Share ami-0source in eu-west-1 (account ${ACCOUNT}) with 222222222222, ${COPY}; remove the launch permissions of 444444444444 (sharing-mode: exact)`,
-        `share: Grant createVolumePermission on snapshot snap-0a of ami-0source in eu-west-1 (account ${ACCOUNT}): ${COPY}`,
+        `share: Grant createVolumePermission on the snapshot of ami-0source in eu-west-1 (account ${ACCOUNT}) to ${COPY}`,
         `copy: Copy ami-0source to us-east-1 (account ${ACCOUNT}), encrypted with alias/golden, tagged at creation`,
         `copy: Copy ami-0source to eu-west-1 (account ${COPY}), encrypted with alias/golden, tagged at creation`,
         `lifecycle: Deprecate ami-0source in eu-west-1 (account ${ACCOUNT}) at 2026-07-01T00:00:00.000Z`,
@@ -271,10 +271,10 @@ describe('distribute in a dry run: plan problems from the encryption checks', ()
       .resolves({ CreateVolumePermissions: [{ UserId: '444444444444' }] })
     const { ctx } = makeHarness(config())
     await distribute(ctx, makeImage())
-    const removal = ctx.plan.items.find((p) => p.text.startsWith('Remove (sharing-mode: exact)'))
+    const removal = ctx.plan.items.find((p) => p.text.startsWith('Remove createVolumePermission'))
     expect(removal).toEqual({
       phase: 'share',
-      text: `Remove (sharing-mode: exact) createVolumePermission on snapshot snap-0a of ami-0source in eu-west-1 (account ${ACCOUNT}): 444444444444`,
+      text: `Remove createVolumePermission on the snapshot of ami-0source in eu-west-1 (account ${ACCOUNT}) from 444444444444 (sharing-mode: exact)`,
       calls: [{ action: 'ec2:ModifySnapshotAttribute', accountId: ACCOUNT, region: 'eu-west-1' }]
     })
     expect(sentForReal()).toEqual([])

@@ -403,7 +403,7 @@ function plannedCopy(image: Image, label: string): AwsImage {
     State: 'available',
     BlockDeviceMappings: image.snapshots.map((s, i) => ({
       Ebs: {
-        SnapshotId: `#${i + 1}`,
+        SnapshotId: `(snapshot ${i + 1})`,
         VolumeSize: s.sizeGiB,
         Encrypted: s.encrypted
       }

@@ -291,6 +291,7 @@ export async function shareSnapshots(
 ): Promise<void> {
   if (accounts.length === 0 && mode === 'add') return
   const where = `${target.region} (account ${target.accountId})`
+  const sends: { snapshotId: string; operation: 'Add' | 'Remove'; accounts: string[] }[] = []
   for (const snapshotId of target.snapshotIds) {
     const current = knownEmpty
       ? undefined
@@ -307,39 +308,49 @@ export async function shareSnapshots(
     const missing = accounts.filter((account) => !granted.has(account))
     // `exact`: accounts no longer listed lose createVolumePermission too.
     const extra = mode === 'exact' ? grantedIds.filter((id) => !accounts.includes(id)) : []
-    // ModifySnapshotAttribute takes Add or Remove in one call, not both.
+    // ModifySnapshotAttribute takes Add or Remove in one call, not both, and 500 at most.
     for (const [operation, ids] of [
       ['Add', missing],
       ['Remove', extra]
     ] as const) {
       for (let i = 0; i < ids.length; i += SNAPSHOT_BATCH) {
-        const batch = ids.slice(i, i + SNAPSHOT_BATCH)
-        const verb = operation === 'Add' ? 'Grant' : 'Remove (sharing-mode: exact)'
-        await ctx.plan.change(
-          {
-            phase: 'share',
-            text: `${verb} createVolumePermission on snapshot ${snapshotId} of ${target.imageId} in ${where}: ${batch.join(', ')}`,
-            calls: [
-              {
-                action: 'ec2:ModifySnapshotAttribute',
-                accountId: target.accountId,
-                region: target.region
-              }
-            ],
-            planned: undefined
-          },
-          async () => {
-            await ec2.send(
-              new ModifySnapshotAttributeCommand({
-                SnapshotId: snapshotId,
-                Attribute: 'createVolumePermission',
-                CreateVolumePermission: { [operation]: batch.map((UserId) => ({ UserId })) }
-              })
-            )
-          }
-        )
+        sends.push({ snapshotId, operation, accounts: ids.slice(i, i + SNAPSHOT_BATCH) })
       }
     }
+  }
+  for (const operation of ['Add', 'Remove'] as const) {
+    const mine = sends.filter((s) => s.operation === operation)
+    if (mine.length === 0) continue
+    const snapshots = [...new Set(mine.map((s) => s.snapshotId))]
+    const who = [...new Set(mine.flatMap((s) => s.accounts))].join(', ')
+    const which = snapshots.length === 1 ? 'snapshot' : `${snapshots.length} snapshots`
+    const text =
+      operation === 'Add'
+        ? `Grant createVolumePermission on the ${which} of ${target.imageId} in ${where} to ${who}`
+        : `Remove createVolumePermission on the ${which} of ${target.imageId} in ${where} from ${who} (sharing-mode: exact)`
+    await ctx.plan.change(
+      {
+        phase: 'share',
+        text,
+        calls: mine.map(() => ({
+          action: 'ec2:ModifySnapshotAttribute',
+          accountId: target.accountId,
+          region: target.region
+        })),
+        planned: undefined
+      },
+      async () => {
+        for (const s of mine) {
+          await ec2.send(
+            new ModifySnapshotAttributeCommand({
+              SnapshotId: s.snapshotId,
+              Attribute: 'createVolumePermission',
+              CreateVolumePermission: { [operation]: s.accounts.map((UserId) => ({ UserId })) }
+            })
+          )
+        }
+      }
+    )
   }
 }
 
