@@ -65,6 +65,8 @@ export interface CopyConfig {
 }
 
 export interface PruneConfig {
+  /** The family whose versions are pruned (prune-keep requires family). */
+  family: string
   keep: number
   /** Only versions older than this many milliseconds are pruned. */
   olderThanMs?: number
@@ -555,8 +557,8 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
         'is set but family is empty; pruning only touches AMIs of one family. Set family (e.g. web-server).'
       )
     }
-    if (keep === undefined) return undefined
-    return { keep, ...(olderThanMs !== undefined && { olderThanMs }), skipInUse, dryRun }
+    if (keep === undefined || family === undefined) return undefined
+    return { family, keep, ...(olderThanMs !== undefined && { olderThanMs }), skipInUse, dryRun }
   }
 
   function readComment(family: string | undefined, name: string | undefined): CommentConfig {

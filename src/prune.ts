@@ -6,7 +6,7 @@
 // with a PartialFailure that carries it, so the summary still shows what was pruned.
 import type { EC2Client } from '@aws-sdk/client-ec2'
 import { describeError } from './aws/errors.js'
-import { InputError, type CopyAccount } from './config.js'
+import type { CopyAccount } from './config.js'
 import type { RunContext } from './context.js'
 import { listFamilyImages } from './prune/candidates.js'
 import {
@@ -65,13 +65,8 @@ export async function prune(
 ): Promise<PruneReport | undefined> {
   const settings = ctx.config.prune
   if (!settings) return undefined
-  const family = ctx.config.family
-  if (!family) {
-    throw new InputError(
-      'family',
-      'prune-keep needs `family`: pruning only touches versions of one family.'
-    )
-  }
+  // readConfig gives prune settings only with a family.
+  const { family } = settings
   const dryRun = ctx.config.dryRun || settings.dryRun
   const thisRun = thisRunIds(image, fleet)
   const options: SelectOptions = {

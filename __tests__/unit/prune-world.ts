@@ -209,7 +209,7 @@ export function makeContext(
   const prune: PruneConfig | undefined =
     options.prune === null
       ? undefined
-      : { keep: 2, skipInUse: true, dryRun: false, ...options.prune }
+      : { family: FAMILY, keep: 2, skipInUse: true, dryRun: false, ...options.prune }
   const config = {
     region: 'us-east-1',
     family: 'family' in options ? options.family : FAMILY,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { prune, PRUNE_CONCURRENCY } from '../../src/prune.js'
 import { PartialFailure } from '../../src/types.js'
-import { InputError } from '../../src/config.js'
 import {
   AwsError,
   BUILD,
@@ -30,14 +29,6 @@ describe('prune', () => {
     const ctx = makeContext(world, { prune: null })
     await expect(prune(ctx, thisRunImage(), noFleet)).resolves.toBeUndefined()
     expect(world.calls).toEqual([])
-  })
-
-  it('refuses to prune without a family, naming the input', async () => {
-    const world = new World()
-    const ctx = makeContext(world, { family: undefined })
-    const error = await prune(ctx, thisRunImage(), noFleet).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(InputError)
-    expect((error as InputError).input).toBe('family')
   })
 
   it('lists with Owners=self, the exact family tag filter, deprecated and disabled included', async () => {
