@@ -1,4 +1,4 @@
-// Plain values that flow between the phases (see DESIGN.md "The pipeline").
+// Plain values that flow between the phases (see docs/ARCHITECTURE.md "The pipeline").
 
 export interface SnapshotInfo {
   id: string
