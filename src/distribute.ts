@@ -3,6 +3,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2'
 import { describeError } from './aws/errors.js'
 import type { RunContext } from './context.js'
+import { formatDuration } from './duration.js'
 import { sourceMember } from './fleet.js'
 import { recordDurations } from './image/durations.js'
 import { checkEncryption } from './image/encryption.js'
@@ -11,12 +12,11 @@ import {
   checkTargets,
   copyTargets,
   copyToTargets,
-  formatDuration,
   nameConflicts,
   type CopyTarget
 } from './image/copy.js'
 import { applyLifecycle, checkDeprecation } from './image/lifecycle.js'
-import { mapLimit } from './image/semaphore.js'
+import { mapLimit } from './pool.js'
 import {
   checkPublicSharing,
   copyShareSpec,

@@ -16,7 +16,7 @@ import {
   type SnapshotOutcome
 } from './prune/deregister.js'
 import { createPacer, DEREGISTER_PACE, DESCRIBE_PACE } from './prune/pacer.js'
-import { mapBounded } from './prune/pool.js'
+import { mapBounded } from './pool.js'
 import { findImageReferences } from './prune/references.js'
 import {
   FAMILY_TAG,

@@ -15,7 +15,9 @@ import type { Config, CopyAccount } from '../config.js'
 import { CancelledError, type RunContext } from '../context.js'
 import type { FleetMember, Image } from '../types.js'
 import { error, type Finding } from './findings.js'
-import { mapLimit, Semaphore } from './semaphore.js'
+import { formatDuration } from '../duration.js'
+import { mapLimit } from '../pool.js'
+import { Semaphore } from './semaphore.js'
 import { expectedCopy } from './durations.js'
 import { snapshotsOf, waitForImage } from './wait.js'
 
@@ -409,9 +411,4 @@ function plannedCopy(image: Image, label: string): AwsImage {
       }
     }))
   }
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000)
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`
 }

@@ -6,7 +6,7 @@ import { sdk } from '../aws/clients.js'
 import type { RunContext } from '../context.js'
 import { copyKmsKey, copyTargets, type CopyTarget } from '../image/copy.js'
 import { error, settleFindings, type Finding } from '../image/findings.js'
-import { mapLimit } from '../image/semaphore.js'
+import { mapLimit } from '../pool.js'
 import { checkPublicSharing } from '../image/share.js'
 import type { Image } from '../types.js'
 
