@@ -2,7 +2,10 @@
 // Injected so tests run instantly (sleep/now) and dry runs record a plan instead of acting.
 import type { Clients } from './aws/clients.js'
 import type { Config } from './config.js'
+import { CancelledError } from './errors.js'
 import type { Planner } from './plan.js'
+
+export { CancelledError }
 
 export interface Log {
   info(message: string): void
@@ -26,13 +29,6 @@ export interface RunContext {
   warnings: string[]
   /** Acts (real run) or records what it would do (dry run): see src/plan.ts. */
   plan: Planner
-}
-
-export class CancelledError extends Error {
-  constructor(message = 'The job was cancelled') {
-    super(message)
-    this.name = 'CancelledError'
-  }
 }
 
 export function abortableSleep(signal: AbortSignal): (ms: number) => Promise<void> {

@@ -4,6 +4,7 @@
 // Failure policy: one version that cannot be deregistered (or one scope that cannot be listed)
 // does not stop the others. Once every scope is done, the report is complete and the step fails
 // with a PartialFailure that carries it, so the summary still shows what was pruned.
+import { PruneCancelled } from './errors.js'
 import type { EC2Client } from '@aws-sdk/client-ec2'
 import { describeError } from './aws/errors.js'
 import type { CopyAccount } from './config.js'
@@ -261,9 +262,9 @@ async function deregisterAll(
 ): Promise<void> {
   const where = `${outcome.scope.accountId}/${outcome.scope.region}`
   const results = await mapBounded(chosen, PRUNE_CONCURRENCY, async (decision) => {
-    if (ctx.signal.aborted) throw new Cancelled()
+    if (ctx.signal.aborted) throw new PruneCancelled()
     await pace()
-    if (ctx.signal.aborted) throw new Cancelled()
+    if (ctx.signal.aborted) throw new PruneCancelled()
     return deregisterVersion(ec2, decision.candidate)
   })
   results.forEach((result, index) => {
@@ -279,7 +280,7 @@ async function deregisterAll(
         reason: `already deregistered (${result.error.code}), probably by a concurrent run`,
         failed: false
       })
-    } else if (result.error instanceof Cancelled || ctx.signal.aborted) {
+    } else if (result.error instanceof PruneCancelled || ctx.signal.aborted) {
       outcome.notPruned.push({
         decision,
         reason: 'not pruned: the job was cancelled',
@@ -296,8 +297,6 @@ async function deregisterAll(
     }
   })
 }
-
-class Cancelled extends Error {}
 
 function prunedVersion(candidate: Candidate, snapshots: SnapshotOutcome[]): PrunedVersion {
   return {

@@ -147,14 +147,5 @@ export interface Result {
   finishedAt: Date
 }
 
-/** A phase failed after producing something the report must still show (e.g. copies that finished). */
-export class PartialFailure extends Error {
-  constructor(
-    message: string,
-    readonly fleet?: Fleet,
-    readonly prune?: PruneReport
-  ) {
-    super(message)
-    this.name = 'PartialFailure'
-  }
-}
+// The error class lives in src/errors.ts; re-exported for the phases that import it from here.
+export { PartialFailure } from './errors.js'
