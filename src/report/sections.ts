@@ -1,6 +1,7 @@
 // Sections of the report, shared by the job summary and the PR comment. Each returns Markdown
 // blocks (paragraphs, tables, lists: kept apart so truncation can cut between them). Untrusted
 // strings are escaped here, at the point of use.
+import { sourceMember } from '../fleet.js'
 import { sourceShareSpec } from '../image/share.js'
 import type { Config } from '../config.js'
 import type {
@@ -301,18 +302,10 @@ export function fleetMembers(result: Result): FleetMember[] {
   }
   const image = result.image
   if (!image) return []
-  return [
-    {
-      accountId: image.ownerId || image.accountId,
-      region: image.region,
-      imageId: image.planned ? undefined : image.id,
-      name: image.name,
-      role: 'source',
-      state: image.planned ? 'planned' : 'available',
-      reused: image.reused,
-      snapshots: image.snapshots
-    }
-  ]
+  const member = sourceMember(image, image.ownerId || image.accountId)
+  // A planned build has no AMI ID to show yet.
+  const { imageId: _planned, ...withoutId } = member
+  return [image.planned ? withoutId : member]
 }
 
 function sharedSummary(perms: LaunchPermissions | undefined): string {
