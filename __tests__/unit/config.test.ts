@@ -105,7 +105,13 @@ describe('readConfig: valid inputs', () => {
       deprecateAfter: '90d',
       deregistrationProtection: true,
       ssmParameter: '/images/web/latest',
-      prune: { keep: 5, olderThanMs: 12 * 7 * 86_400_000, skipInUse: false, dryRun: true },
+      prune: {
+        family: 'web',
+        keep: 5,
+        olderThanMs: 12 * 7 * 86_400_000,
+        skipInUse: false,
+        dryRun: true
+      },
       rebuild: { mode: 'always', namePattern: 'web {{timestamp}}' },
       timeoutMinutes: 240,
       dryRun: false,
@@ -148,7 +154,8 @@ describe('readConfig: valid inputs', () => {
     expect(config.source).toEqual({
       kind: 'instance',
       instanceId: 'i-0abc1234def567890',
-      noReboot: true
+      noReboot: true,
+      amiName: 'base'
     })
     expect(config.amiName).toBe('base')
     expect(config.comment.header).toBe('base')

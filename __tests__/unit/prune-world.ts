@@ -1,6 +1,7 @@
 // A small in-memory EC2 for the prune tests: images per (account, region), references, and the
 // calls each scope received. Each scope gets its own EC2Client whose `send` is mocked, so tests
 // can tell which account and region a request went to.
+import { createPlanner } from '../../src/plan.js'
 import { jest } from '@jest/globals'
 import {
   DeleteSnapshotCommand,
@@ -208,7 +209,7 @@ export function makeContext(
   const prune: PruneConfig | undefined =
     options.prune === null
       ? undefined
-      : { keep: 2, skipInUse: true, dryRun: false, ...options.prune }
+      : { family: FAMILY, keep: 2, skipInUse: true, dryRun: false, ...options.prune }
   const config = {
     region: 'us-east-1',
     family: 'family' in options ? options.family : FAMILY,
@@ -241,7 +242,7 @@ export function makeContext(
     warn: (message: string) => {
       warnings.push(message)
     },
-    plan: []
+    plan: createPlanner(config.dryRun)
   }
 }
 

@@ -38,10 +38,8 @@ export async function describeExisting(
     return image
   } catch (error) {
     const code = errorCode(error)
+    // readConfig has checked the ID's form, so InvalidAMIID.Malformed cannot come back.
     if (code === 'InvalidAMIID.NotFound' || code === 'InvalidAMIID.Unavailable') throw notVisible()
-    if (code === 'InvalidAMIID.Malformed') {
-      throw new InputError('ami-id', `ami-id: "${amiId}" is not a valid AMI ID`)
-    }
     throw error
   }
 }
@@ -59,19 +57,10 @@ export async function adoptExisting(
     `Adopting ${amiId} ("${image.Name ?? ''}", ${image.State}) owned by account ${image.OwnerId ?? 'unknown'}${owned ? ' (this account)' : ` (this account is ${accountId})`}`
   )
   if (owned) checkFamilyOf(ctx, image, 'ami-id')
-  if (ctx.config.dryRun) {
-    if (owned && Object.keys(ctx.config.tags).length) {
-      ctx.plan.push({ phase: 'build', text: `Would tag ${amiId} and its snapshots` })
-    }
-    if (image.State !== 'available') {
-      ctx.plan.push({
-        phase: 'build',
-        text: `Would wait for ${amiId} (now ${image.State}) to become available`
-      })
-    }
-    return toImage(image, { region, accountId, source: 'existing', reused: false })
-  }
-  if (image.State !== 'available') {
+  if (image.State !== 'available' && ctx.plan.dryRun) {
+    // Nothing to wait for in a dry run: the plan says the real run would.
+    ctx.plan.note('build', `Would wait for ${amiId} (now ${image.State}) to become available`)
+  } else if (image.State !== 'available') {
     image = await waitForImage(ctx, ec2, amiId, {
       timeoutMs: ctx.config.timeoutMinutes * 60_000,
       label: `${amiId} in ${region}`

@@ -16,7 +16,7 @@ export async function adoptIfUnchanged(
   provenance.decision = decision
   if (!adopt) {
     ctx.log.info(`rebuild: if-changed: building, ${decision.why}`)
-    if (ctx.config.dryRun) ctx.plan.push({ phase: 'build', text: `Would build: ${decision.why}` })
+    ctx.plan.note('build', `Would build: ${decision.why}`)
     return undefined
   }
   const since = decision.since ? ` since ${decision.since.toISOString()}` : ''
@@ -29,11 +29,11 @@ export async function adoptIfUnchanged(
     provenance,
     adopted: 'unchanged-recipe'
   } as const
-  if (ctx.config.dryRun) {
-    ctx.plan.push({
-      phase: 'build',
-      text: `Would adopt ${adopt.ImageId} instead of building (unchanged${since}): ${decision.why}`
-    })
+  if (ctx.plan.dryRun) {
+    ctx.plan.note(
+      'build',
+      `Would adopt ${adopt.ImageId} instead of building (unchanged${since}): ${decision.why}`
+    )
     return toImage(adopt, facts)
   }
   const ec2 = ctx.clients.ec2(region)
