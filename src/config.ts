@@ -4,6 +4,7 @@ import * as core from '@actions/core'
 import * as aws from './config/aws-ids.js'
 import { InputError } from './config/input-error.js'
 import { plannedInputProblems } from './config/planned.js'
+import { actionInputs, Problems } from './config/problems.js'
 import { readRebuild, type RebuildConfig } from './config/rebuild.js'
 import {
   charCount,
@@ -209,7 +210,9 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     ? attempt(() => aws.ssmParameterName('ssm-parameter', rawParameter))
     : undefined
   const prune = readPrune(family)
-  const rebuild = readRebuild(input, problems)
+  const rebuildInputs = actionInputs(new Problems())
+  const rebuild = readRebuild(rebuildInputs)
+  problems.push(...rebuildInputs.problems.list)
 
   // Waiting, preview, reporting
   const rawTimeout = input('timeout-minutes')

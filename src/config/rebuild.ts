@@ -1,6 +1,6 @@
 // The "Nightly rebuilds" section of the inputs: `rebuild`, and the raw ami-name pattern the recipe
 // hashes ({{timestamp}} kept as a placeholder, so two nights of one recipe hash the same).
-import { InputError } from './input-error.js'
+import type { Inputs } from './problems.js'
 import { parseEnum } from './values.js'
 
 export type RebuildMode = 'always' | 'if-changed'
@@ -15,25 +15,15 @@ const MODES: readonly RebuildMode[] = ['always', 'if-changed']
 
 /**
  * Reads `rebuild` and checks the combinations it allows: `if-changed` needs a runbook build and a
- * family (the recipe is looked up among the family's versions). Problems are pushed, not thrown,
+ * family (the recipe is looked up among the family's versions). Problems are recorded, not thrown,
  * so they are reported with every other input problem.
  */
-export function readRebuild(
-  input: (name: string) => string,
-  problems: InputError[]
-): RebuildConfig {
+export function readRebuild({ input, problems }: Inputs): RebuildConfig {
   const namePattern = input('ami-name') || undefined
-  let mode: RebuildMode = 'always'
-  try {
-    mode = parseEnum('rebuild', input('rebuild'), MODES, 'always')
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error
-    problems.push(error)
-  }
+  const mode =
+    problems.attempt(() => parseEnum('rebuild', input('rebuild'), MODES, 'always')) ?? 'always'
   if (mode === 'if-changed') {
-    const fail = (message: string): void => {
-      problems.push(new InputError('rebuild', `rebuild: ${message}`))
-    }
+    const fail = (message: string): void => problems.fail('rebuild', message)
     for (const other of ['instance-id', 'ami-id']) {
       if (input(other)) {
         fail(
