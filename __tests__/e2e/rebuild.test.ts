@@ -113,6 +113,34 @@ function runNight(inputs: Record<string, string>): Promise<RunResult> {
   })
 }
 
+/** Matches src/report/index.ts PLANNED_CALLS_PREFIX (the debug line a dry run writes). */
+const PLANNED_CALLS = '::debug::Planned AWS calls: '
+const callKey = (c: { action: string; accountId: string; region: string }): string =>
+  `${c.action} ${c.accountId} ${c.region}`
+
+function plannedCalls(result: RunResult): string[] {
+  const line = result.stdout.split('\n').find((l) => l.startsWith(PLANNED_CALLS))
+  if (!line)
+    throw new Error(`no planned calls in the dry run's log:\n${result.stdout.slice(-3000)}`)
+  const calls = JSON.parse(line.slice(PLANNED_CALLS.length)) as {
+    action: string
+    accountId: string
+    region: string
+  }[]
+  return calls.map(callKey).sort()
+}
+
+const lastSeq = (): number => Math.max(0, ...emu.calls().map((c) => c.seq))
+
+/** Mutating AWS calls the emulator accepted after `fromSeq`. */
+function madeCalls(fromSeq: number): string[] {
+  return emu
+    .calls()
+    .filter((c) => c.seq > fromSeq && c.mutating && c.status < 400 && c.service !== 'github')
+    .map((c) => callKey({ ...c, action: `${c.service}:${c.action}` }))
+    .sort()
+}
+
 function tagsOf(imageId: string): Record<string, string> {
   const image = imagesIn(emu).find((i) => i.imageId === imageId)
   return Object.fromEntries(
@@ -227,23 +255,23 @@ describe('rebuild: if-changed with a resolve:ssm: base', () => {
   )
 
   it(
-    'a dry run says whether it would build or adopt, and why',
+    'a dry run says whether it would build or adopt, and why, and plans exactly the calls the real run makes',
     async () => {
       seedNight(emu)
       const plan1 = await runNight(nightlyInputs({ 'dry-run': 'true' }))
       expect(plan1.summary).toContain('Would build: no available AMI of family nightly')
+      const seen1 = lastSeq()
       const first = await runNight(nightlyInputs())
       expect(first.outputs.built).toBe('true')
-      const seen = emu.calls().length
+      expect(plannedCalls(plan1)).toEqual(madeCalls(seen1))
+
+      const seen = lastSeq()
       const plan2 = await runNight(nightlyInputs({ 'dry-run': 'true' }))
       expect(errorLines(plan2)).toBe('')
       expect(plan2.summary).toContain(`Would adopt ${first.outputs['ami-id']} instead of building`)
-      expect(
-        emu
-          .calls()
-          .slice(seen)
-          .filter((c) => c.mutating && c.service !== 'github')
-      ).toEqual([])
+      // An unchanged night: nothing to plan, nothing done.
+      expect(plannedCalls(plan2)).toEqual([])
+      expect(madeCalls(seen)).toEqual([])
     },
     TEST_TIMEOUT
   )

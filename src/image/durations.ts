@@ -110,6 +110,17 @@ export async function recordDurations(
   copies: readonly FleetMember[]
 ): Promise<void> {
   if (!ctx.config.family || image.source === 'existing' || image.reused || !image.id) return
+  if (image.planned) {
+    // A dry run cannot know the durations, but the real run writes them: plan that call too.
+    ctx.plan.note(
+      'build',
+      `Would record the build and copy durations on the new AMI (${BUILD_MS_TAG})`,
+      {
+        calls: [{ action: 'ec2:CreateTags', accountId: image.accountId, region: image.region }]
+      }
+    )
+    return
+  }
   const tags = durationTags(image, copies)
   if (!tags[BUILD_MS_TAG]) return
   try {
