@@ -4,6 +4,7 @@ import * as core from '@actions/core'
 import * as aws from './config/aws-ids.js'
 import { InputError } from './config/input-error.js'
 import { plannedInputProblems } from './config/planned.js'
+import { readRetire, type RetireConfig } from './config/retire.js'
 import {
   DURATION_HELP,
   parseBoolean,
@@ -62,6 +63,8 @@ export interface PruneConfig {
   olderThanMs?: number
   skipInUse: boolean
   dryRun: boolean
+  /** prune-action, prune-deregister-disabled-after, prune-unused-for, prune-require-recycle-bin. */
+  retire?: RetireConfig
 }
 
 export interface CommentConfig {
@@ -505,6 +508,7 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     const olderThanMs = rawOlder
       ? attempt(() => parseDuration('prune-older-than', rawOlder))
       : undefined
+    const retire = readRetire(input, { add: (p) => problems.push(p) }, rawKeep !== '')
     if (!rawKeep) {
       const set = [
         ...(rawOlder ? ['prune-older-than'] : []),
@@ -535,7 +539,13 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
       )
     }
     if (keep === undefined) return undefined
-    return { keep, ...(olderThanMs !== undefined && { olderThanMs }), skipInUse, dryRun }
+    return {
+      keep,
+      ...(olderThanMs !== undefined && { olderThanMs }),
+      skipInUse,
+      dryRun,
+      retire
+    }
   }
 
   function readComment(family: string | undefined, name: string | undefined): CommentConfig {

@@ -87,6 +87,22 @@ export interface PrunedVersion {
   name: string
   creationDate?: Date
   snapshots: { id: string; sizeGiB: number; deleted: boolean; reason?: string }[]
+  /** "recoverable until <date> (Recycle Bin)" or "permanent", with any warning. */
+  recycleBin?: string
+  /** Consumer usage verdict (image usage report), when one was read or not checked. */
+  usage?: string
+}
+
+/** A version this run disabled (prune-action: disable), or would disable in a dry run. */
+export interface DisabledVersion {
+  accountId: string
+  region: string
+  imageId: string
+  name: string
+  creationDate?: Date
+  /** The launch permissions it had: DisableImage removes them and EnableImage does not restore them. */
+  launchPermissions?: LaunchPermissions
+  usage?: string
 }
 
 export interface SkippedVersion {
@@ -103,6 +119,8 @@ export interface PruneReport {
   /** Every (account, region) examined, "account/region". */
   examined: { accountId: string; region: string }[]
   pruned: PrunedVersion[]
+  /** prune-action: disable (absent in older reports). */
+  disabled?: DisabledVersion[]
   skipped: SkippedVersion[]
   kept: { accountId: string; region: string; imageId: string }[]
   freedGiB: number

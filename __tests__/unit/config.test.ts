@@ -104,7 +104,13 @@ describe('readConfig: valid inputs', () => {
       deprecateAt: new Date(NOW.getTime() + 90 * 86_400_000),
       deregistrationProtection: true,
       ssmParameter: '/images/web/latest',
-      prune: { keep: 5, olderThanMs: 12 * 7 * 86_400_000, skipInUse: false, dryRun: true },
+      prune: {
+        keep: 5,
+        olderThanMs: 12 * 7 * 86_400_000,
+        skipInUse: false,
+        dryRun: true,
+        retire: { action: 'deregister', requireRecycleBin: false }
+      },
       timeoutMinutes: 240,
       dryRun: false,
       comment: { enabled: true, header: 'web image', token: 'ghs_fakefakefake' },

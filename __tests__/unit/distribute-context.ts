@@ -69,6 +69,12 @@ export function makeHarness(overrides: Partial<Config> = {}): Harness {
         `quotas ${account?.accountId ?? ACCOUNT}/${region}`,
         () => new ServiceQuotasClient({ region, credentials })
       ),
+    autoScaling: () => {
+      throw new Error('no Auto Scaling in these tests')
+    },
+    rbin: () => {
+      throw new Error('no Recycle Bin in these tests')
+    },
     sts: (region) => new STSClient({ region, credentials }),
     buildAccountId: async () => ACCOUNT,
     checkRole: async (account) => {

@@ -60,6 +60,12 @@ export function makeContext(overrides: Partial<Config> = {}): TestContext {
     ssm: (region) => new SSMClient({ region }),
     kms: (region) => new KMSClient({ region }),
     serviceQuotas: (region) => new ServiceQuotasClient({ region }),
+    autoScaling: () => {
+      throw new Error('no Auto Scaling in these tests')
+    },
+    rbin: () => {
+      throw new Error('no Recycle Bin in these tests')
+    },
     sts: (region) => new STSClient({ region }),
     buildAccountId: async () => ACCOUNT,
     checkRole: async () => {},

@@ -1,8 +1,10 @@
 // One SDK client per (service, account, region). The build account uses the default credential
 // chain; a copy account uses credentials from STS AssumeRole on its role. Endpoints are never set
 // here: the SDK honours AWS_ENDPOINT_URL itself (that is how the emulator is reached).
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling'
 import { EC2Client } from '@aws-sdk/client-ec2'
 import { KMSClient } from '@aws-sdk/client-kms'
+import { RbinClient } from '@aws-sdk/client-rbin'
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas'
 import { SSMClient } from '@aws-sdk/client-ssm'
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
@@ -26,6 +28,10 @@ export interface Clients {
   ssm(region: string): SSMClient
   kms(region: string, account?: CopyAccount): KMSClient
   serviceQuotas(region: string, account?: CopyAccount): ServiceQuotasClient
+  /** Auto Scaling: which launch-template versions groups launch from (prune's template pins). */
+  autoScaling(region: string, account?: CopyAccount): AutoScalingClient
+  /** Recycle Bin rules (prune's recoverability report). */
+  rbin(region: string, account?: CopyAccount): RbinClient
   sts(region: string): STSClient
   /** The account the default chain resolves to (GetCallerIdentity, asked once). */
   buildAccountId(): Promise<string>
@@ -116,6 +122,26 @@ export function createClients(buildRegion: string, sessionName = 'ami-share-acti
         `servicequotas/${account?.accountId ?? ''}/${region}`,
         () =>
           new ServiceQuotasClient({
+            ...common,
+            region,
+            ...(account ? { credentials: roleCredentials(account) } : {})
+          })
+      ),
+    autoScaling: (region, account) =>
+      memo(
+        `autoscaling/${account?.accountId ?? ''}/${region}`,
+        () =>
+          new AutoScalingClient({
+            ...common,
+            region,
+            ...(account ? { credentials: roleCredentials(account) } : {})
+          })
+      ),
+    rbin: (region, account) =>
+      memo(
+        `rbin/${account?.accountId ?? ''}/${region}`,
+        () =>
+          new RbinClient({
             ...common,
             region,
             ...(account ? { credentials: roleCredentials(account) } : {})

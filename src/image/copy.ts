@@ -15,6 +15,7 @@ import { describeError, errorCode } from '../aws/errors.js'
 import type { Config, CopyAccount } from '../config.js'
 import { CancelledError, type RunContext } from '../context.js'
 import type { FleetMember, Image } from '../types.js'
+import { reenableImage } from '../prune/disable.js'
 import { error, type Finding } from './findings.js'
 import { mapLimit, Semaphore } from './semaphore.js'
 import { snapshotsOf, waitForImage } from './wait.js'
@@ -140,9 +141,11 @@ export async function findExistingCopy(
   // The name filter treats * and ? as wildcards; keep only the exact name.
   const named = Images.filter((i) => i.Name === image.name)
   const lineage = lineageValue(image)
+  // A disabled copy of this source is still ours: reusing it re-enables it (the way back from
+  // prune-action: disable).
   const copy = named.find(
     (i) =>
-      !UNUSABLE_STATES.has(i.State ?? '') &&
+      (i.State === 'disabled' || !UNUSABLE_STATES.has(i.State ?? '')) &&
       (i.Tags ?? []).some((t) => t.Key === LINEAGE_TAG && t.Value === lineage)
   )
   if (copy) return { image: copy, match: 'lineage' }
@@ -247,6 +250,11 @@ async function copyOne(
       if (reuse) {
         member.imageId = existing.image.ImageId!
         member.reused = true
+        if (existing.image.State === 'disabled') {
+          await reenableImage(ec2, member.imageId)
+          existing.image = { ...existing.image, State: 'available' }
+          ctx.log.info(`Re-enabled ${member.imageId} in ${label} (it was disabled)`)
+        }
         ctx.log.info(
           `Reusing ${member.imageId} in ${label} (${existing.match === 'lineage' ? 'copy of ' + image.id : 'same name'})`
         )

@@ -181,7 +181,13 @@ async function planCopy(
   if (existing && (existing.match === 'lineage' || ctx.config.ifExists === 'reuse')) {
     member.imageId = existing.image.ImageId
     member.reused = true
-    ctx.plan.push({ phase: 'copy', text: `Reuse ${existing.image.ImageId} in ${label}` })
+    ctx.plan.push({
+      phase: 'copy',
+      text:
+        existing.image.State === 'disabled'
+          ? `Re-enable (EnableImage) and reuse ${existing.image.ImageId} in ${label}, a disabled copy of this AMI`
+          : `Reuse ${existing.image.ImageId} in ${label}`
+    })
   } else {
     if (existing && ctx.config.ifExists === 'replace') {
       ctx.plan.push({

@@ -6,6 +6,7 @@ import type { RunContext } from '../context.js'
 import { checkEncryption } from '../image/encryption.js'
 import { settleFindings } from '../image/findings.js'
 import { waitForImage } from '../image/wait.js'
+import { reenableImage } from '../prune/disable.js'
 import type { Image } from '../types.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
 
@@ -28,10 +29,11 @@ export async function describeExisting(
     )
     const image = Images.find((i) => i.ImageId === amiId)
     if (!image) throw notVisible()
-    if (image.State === 'disabled') {
+    // Only the owner can re-enable (EnableImage); adopting a disabled AMI of ours is the way back.
+    if (image.State === 'disabled' && image.OwnerId !== accountId) {
       throw new InputError(
         'ami-id',
-        `ami-id: ${amiId} is disabled, so nobody can launch or share it. Re-enable it first (\`aws ec2 enable-image --image-id ${amiId} --region ${ctx.config.region}\`; its launch permissions are not restored), or give another AMI.`
+        `ami-id: ${amiId} is disabled and owned by account ${image.OwnerId ?? 'unknown'}, so this account cannot launch, share or re-enable it. Ask its owner to re-enable it, or give another AMI.`
       )
     }
     return image
@@ -57,7 +59,18 @@ export async function adoptExisting(
   ctx.log.info(
     `Adopting ${amiId} ("${image.Name ?? ''}", ${image.State}) owned by account ${image.OwnerId ?? 'unknown'}${owned ? ' (this account)' : ` (this account is ${accountId})`}`
   )
+  const disabled = image.State === 'disabled'
   if (ctx.config.dryRun) {
+    if (disabled) {
+      ctx.plan.push({
+        phase: 'build',
+        text: `Would re-enable ${amiId} (EnableImage; it is disabled) and re-share it per the sharing inputs: EnableImage does not restore the launch permissions DisableImage removed`
+      })
+      return toImage(
+        { ...image, State: 'available' },
+        { region, accountId, source: 'existing', reused: false }
+      )
+    }
     if (owned && Object.keys(ctx.config.tags).length) {
       ctx.plan.push({ phase: 'build', text: `Would tag ${amiId} and its snapshots` })
     }
@@ -68,6 +81,13 @@ export async function adoptExisting(
       })
     }
     return toImage(image, { region, accountId, source: 'existing', reused: false })
+  }
+  if (disabled) {
+    // The way back from prune-action: disable. Sharing (distribute) then grants what the
+    // sharing inputs say, and lineage copies are re-enabled where they are found.
+    await reenableImage(ec2, amiId)
+    ctx.log.info(`Re-enabled ${amiId} (it was disabled); it is shared again per the sharing inputs`)
+    image = { ...image, State: 'available' }
   }
   if (image.State !== 'available') {
     image = await waitForImage(ctx, ec2, amiId, {
