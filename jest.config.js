@@ -5,9 +5,7 @@ const common = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
   },
-  testEnvironment: 'node',
-  // Tests that talk to a real emulator server must not fail on a loaded 2-core machine.
-  testTimeout: 30_000
+  testEnvironment: 'node'
 }
 
 export default {
@@ -18,6 +16,9 @@ export default {
   collectCoverageFrom: ['src/**/*.ts', '!src/index.ts', '!src/post.ts'],
   coverageReporters: ['text-summary', 'json-summary', 'lcov'],
   verbose: false,
+  // Tests that talk to a real emulator server must not fail on a loaded 2-core machine. A global
+  // option: inside `projects` Jest ignores it (and falls back to 5 s).
+  testTimeout: 30_000,
   // e2e files mostly wait on child processes and the emulator: three workers keep two cores busy.
   maxWorkers: 3
 }

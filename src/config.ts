@@ -6,6 +6,7 @@ import { InputError } from './config/input-error.js'
 import { plannedInputProblems } from './config/planned.js'
 import { readRetire, type RetireConfig } from './config/retire.js'
 import {
+  charCount,
   DURATION_HELP,
   parseBoolean,
   parseDate,
@@ -14,7 +15,8 @@ import {
   parseInteger,
   parseList,
   parseMap,
-  quote
+  quote,
+  setOwn
 } from './config/values.js'
 
 export { InputError }
@@ -172,8 +174,8 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     fail('ami-name', 'is required with instance-id. Set a name such as "web-{{timestamp}}".')
   }
   const amiDescription = input('ami-description') || undefined
-  if (amiDescription && amiDescription.length > 255) {
-    fail('ami-description', `has ${amiDescription.length} characters; EC2 allows at most 255.`)
+  if (amiDescription && charCount(amiDescription) > 255) {
+    fail('ami-description', `has ${charCount(amiDescription)} characters; EC2 allows at most 255.`)
   }
   const rawFamily = input('family')
   const family = rawFamily ? attempt(() => aws.family('family', rawFamily)) : undefined
@@ -289,7 +291,7 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     if ((rawVersion && !documentVersion) || (rawOutput && !output)) return undefined
     const parameters: Record<string, string[]> = {}
     for (const [key, value] of Object.entries(map)) {
-      parameters[key] = Array.isArray(value) ? value : [value]
+      setOwn(parameters, key, Array.isArray(value) ? value : [value])
     }
     return {
       kind: 'automation',
@@ -344,6 +346,16 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     const regions = list('copy-regions', (item) => aws.region('copy-regions', item)).filter(
       (item) => item !== buildRegion
     )
+    // CopyImage works only within one partition: a cn-* or us-gov-* region is another AWS.
+    const foreign = buildRegion
+      ? regions.filter((r) => aws.partitionOfRegion(r) !== aws.partitionOfRegion(buildRegion))
+      : []
+    if (foreign.length > 0) {
+      fail(
+        'copy-regions',
+        `${foreign.join(', ')} ${foreign.length === 1 ? 'is' : 'are'} outside partition ${aws.partitionOfRegion(buildRegion!)} of aws-region ${buildRegion}; AMIs cannot be copied across partitions. Remove ${foreign.length === 1 ? 'it' : 'them'}.`
+      )
+    }
     const accounts: CopyAccount[] = []
     for (const account of list('copy-accounts', (item) => aws.roleArn('copy-accounts', item))) {
       const twin = accounts.find((other) => other.accountId === account.accountId)

@@ -110,7 +110,12 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
   ])
 
   const fleet: Fleet = { members: [source, ...copies] }
-  if (fleet.members.some((m) => m.error)) throw new PartialFailure(failureReport(fleet), fleet)
+  if (fleet.members.some((m) => m.error)) {
+    const cancelled = ctx.signal.aborted
+      ? 'Cancelled: the job was cancelled during distribution; no new copy was started.\n'
+      : ''
+    throw new PartialFailure(cancelled + failureReport(fleet), fleet)
+  }
   return fleet
 }
 
@@ -152,16 +157,20 @@ async function publicSharingChecks(
 
 /** What exists and what failed, one line per (account, region): the run's error message. */
 export function failureReport(fleet: Fleet): string {
-  const failed = fleet.members.filter((m) => m.error)
+  const failed = fleet.members.filter((m) => m.error && m.state !== 'pending')
+  const copying = fleet.members.filter((m) => m.state === 'pending')
   const lines = fleet.members.map((m) => {
     const what = `${m.role} ${m.accountId} ${m.region} ${m.imageId ?? '-'}`
     const took = m.durationMs !== undefined ? ` (${formatDuration(m.durationMs)})` : ''
     if (m.state === 'failed') return `  FAILED  ${what}: ${m.error}`
+    if (m.state === 'pending') return `  COPYING ${what}: ${m.error ?? 'still copying in AWS'}`
     if (m.error) return `  PARTIAL ${what} exists${took}, but: ${m.error}`
     return `  ok      ${what} ${m.reused ? 'reused' : 'available'}${took}`
   })
   return (
-    `Distribution incomplete: ${failed.length} of ${fleet.members.length} AMIs failed; the others exist and were kept.\n` +
+    `Distribution incomplete: ${failed.length} of ${fleet.members.length} AMIs failed` +
+    (copying.length ? `, ${copying.length} still copying in AWS` : '') +
+    '; the others exist and were kept.\n' +
     lines.join('\n')
   )
 }

@@ -1,15 +1,17 @@
 // run(): the whole action, one line per phase. Each phase takes a value and returns one.
 import { setMaxListeners } from 'node:events'
 import * as core from '@actions/core'
-import { createClients } from './aws/clients.js'
-import { describeError, executionOf } from './aws/errors.js'
-import { readConfig } from './config.js'
+import { createClients, type Clients } from './aws/clients.js'
+import { describeError, executionOf, imageOf, stampErrors } from './aws/errors.js'
+import { InputError, readConfig } from './config.js'
+import { safeLog } from './log.js'
 import { abortableSleep, type RunContext } from './context.js'
 import { distribute } from './distribute.js'
 import { prune } from './prune.js'
 import { report } from './report/index.js'
 import { buildImage } from './source/build.js'
-import { PartialFailure, type Result } from './types.js'
+import { confirmStillThere } from './source/ownership.js'
+import { PartialFailure, type Image, type Result } from './types.js'
 
 export interface RunOptions {
   /** Tests pass their own; the action aborts it on SIGINT/SIGTERM. */
@@ -21,19 +23,26 @@ export async function run(options: RunOptions = {}): Promise<void> {
   const result: Result = { warnings: [], startedAt, finishedAt: startedAt }
   const cancel = options.signal ? undefined : onCancelSignal()
   let ctx: RunContext | undefined
+  let phase = 'Inputs'
   try {
     const config = readConfig()
     ctx = createContext(config, options.signal ?? cancel!.signal, result)
+    phase = 'Build'
     result.image = await core.group('Build', () => buildImage(ctx!))
+    phase = 'Distribute'
     result.fleet = await core.group('Distribute', () => distribute(ctx!, result.image!))
+    phase = 'Prune'
     result.prune = await core.group('Prune', () => prune(ctx!, result.image!, result.fleet!))
+    phase = 'Final check'
+    await confirmStillThere(ctx, result.image, result.fleet, result.prune)
   } catch (error) {
     result.execution = executionOf(error)
+    result.image ??= imageOf(error)
     if (error instanceof PartialFailure) {
       result.fleet ??= error.fleet
       result.prune ??= error.prune
     }
-    result.error = describeError(error)
+    result.error = failureMessage(error, phase, result.image)
   } finally {
     cancel?.dispose()
   }
@@ -68,8 +77,12 @@ function createContext(
   const plan = config.dryRun ? (result.plan = []) : []
   return {
     config,
-    clients: createClients(config.region),
-    log: { info: core.info, warning: core.warning, debug: core.debug },
+    clients: withErrorContext(createClients(config.region), config.region),
+    log: {
+      info: (message) => core.info(safeLog(message)),
+      warning: core.warning,
+      debug: core.debug
+    },
     sleep: abortableSleep(signal),
     now: () => new Date(),
     signal,
@@ -80,6 +93,43 @@ function createContext(
       core.warning(message)
     },
     plan
+  }
+}
+
+/** The error, where it happened (phase) and, when an AMI was left half set up, what to do. */
+function failureMessage(error: unknown, phase: string, image: Image | undefined): string {
+  const message = describeError(error)
+  const where = error instanceof InputError || phase === 'Inputs' ? '' : `\nPhase: ${phase}.`
+  const leftover = image?.leftover ? `\n${image.leftover}` : ''
+  return message + leftover + where
+}
+
+/**
+ * Every client stamps the errors it throws with call, region and account. The build account is
+ * asked of STS lazily, and only when an error needs it (a failed STS call names no account).
+ */
+function withErrorContext(clients: Clients, buildRegion: string): Clients {
+  const build = (): Promise<string | undefined> => clients.buildAccountId()
+  return {
+    ...clients,
+    ec2: (region, account) =>
+      stampErrors(
+        clients.ec2(region, account),
+        region,
+        account ? async () => account.accountId : build
+      ),
+    ssm: (region) => stampErrors(clients.ssm(region), region, build),
+    kms: (region) => stampErrors(clients.kms(region), region, build),
+    sts: (region) => stampErrors(clients.sts(region), region, async () => undefined),
+    buildAccountId: () => {
+      // GetCallerIdentity and AssumeRole go through the build region's STS client.
+      stampErrors(clients.sts(buildRegion), buildRegion, async () => undefined)
+      return clients.buildAccountId()
+    },
+    checkRole: (account) => {
+      stampErrors(clients.sts(buildRegion), buildRegion, async () => undefined)
+      return clients.checkRole(account)
+    }
   }
 }
 

@@ -94,7 +94,8 @@ export async function prune(
     skipInUse: settings.skipInUse,
     now: ctx.now(),
     thisRun,
-    retire
+    retire,
+    minAgeMs: ctx.config.timeoutMinutes * 60_000
   }
   const scopes = await pruneScopes(ctx, image)
   const outcomes = await Promise.all(

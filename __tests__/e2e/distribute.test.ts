@@ -206,6 +206,15 @@ describe('copies into regions and accounts', () => {
   it('encrypts copies with kms-key-id, and region-kms-key-ids where given', async () => {
     seedSource()
     const westKey = 'arn:aws:kms:us-west-2:111122223333:key/0000aaaa-0000-aaaa-0000-aaaa0000aaaa'
+    // The keys exist where the copies go (the pre-flight checks that before anything changes).
+    emu.seed({
+      kms: {
+        keys: [
+          { accountId: BUILD, region: 'eu-west-1', aliases: ['alias/golden'] },
+          { accountId: BUILD, region: 'us-west-2', keyId: '0000aaaa-0000-aaaa-0000-aaaa0000aaaa' }
+        ]
+      }
+    })
     const r = await runAction({
       emulator: emu,
       inputs: {

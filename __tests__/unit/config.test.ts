@@ -50,7 +50,7 @@ describe('readConfig: valid inputs', () => {
       'share-public': 'false',
       'share-snapshots': 'True',
       'sharing-mode': 'exact',
-      'copy-regions': 'us-east-1\neu-west-1, ap-southeast-2,us-gov-west-1',
+      'copy-regions': 'us-east-1\neu-west-1, ap-southeast-2,us-west-2',
       'copy-accounts': ROLE,
       'kms-key-id': 'alias/ami',
       'region-kms-key-ids': `{"ap-southeast-2": "arn:aws:kms:ap-southeast-2:123456789012:key/${KEY}"}`,
@@ -94,7 +94,7 @@ describe('readConfig: valid inputs', () => {
         mode: 'exact'
       },
       copy: {
-        regions: ['us-east-1', 'ap-southeast-2', 'us-gov-west-1'],
+        regions: ['us-east-1', 'ap-southeast-2', 'us-west-2'],
         accounts: [{ roleArn: ROLE, accountId: '210987654321' }],
         kmsKeyId: 'alias/ami',
         regionKmsKeyIds: {

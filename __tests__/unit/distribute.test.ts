@@ -458,10 +458,15 @@ describe('distribute: existing copies', () => {
     ).toEqual(['ami-existing'])
   })
 
-  it('with if-exists: reuse, reuses a same-name AMI and waits for one still pending', async () => {
+  it('with if-exists: reuse, reuses a pending copy its lineage tag ties to this source and waits for it', async () => {
     const world = setup({
       named: {
-        [`${ACCOUNT}/ap-south-1`]: { ImageId: 'ami-named', Name: 'golden-1', State: 'pending' }
+        [`${ACCOUNT}/ap-south-1`]: {
+          ImageId: 'ami-named',
+          Name: 'golden-1',
+          State: 'pending',
+          Tags: [{ Key: LINEAGE_TAG, Value: 'ami-0source@eu-west-1' }]
+        }
       },
       pendingPolls: { 'ami-named': 2 }
     })
@@ -476,6 +481,26 @@ describe('distribute: existing copies', () => {
     expect(world.events.filter((e) => e.endsWith('ami-named'))).toHaveLength(3)
   })
 
+  for (const ifExists of ['reuse', 'replace'] as const) {
+    it(`with if-exists: ${ifExists}, a same-name AMI without our lineage is a conflict: nothing reused or deregistered`, async () => {
+      setup({
+        named: {
+          [`${ACCOUNT}/ap-south-1`]: {
+            ImageId: 'ami-named',
+            Name: 'golden-1',
+            State: 'available',
+            Tags: [{ Key: LINEAGE_TAG, Value: 'ami-0other@eu-west-1' }]
+          }
+        }
+      })
+      const { ctx } = makeHarness({ share: share(), copy: copy(), ifExists })
+      await expect(distribute(ctx, makeImage())).rejects.toThrow(
+        /Name conflict: an AMI named "golden-1" already exists in ap-south-1 \(account 111122223333\): ami-named .*copy of ami-0other in eu-west-1, not of ami-0source in eu-west-1/
+      )
+      expect(mutatingCalls()).toEqual([])
+    })
+  }
+
   it('with if-exists: fail, a same-name AMI in any target stops the run before any copy', async () => {
     setup({
       named: {
@@ -487,25 +512,6 @@ describe('distribute: existing copies', () => {
       /AMI named "golden-1" already exists in ap-south-1 \(account 111122223333\): ami-old/
     )
     expect(mutatingCalls()).toEqual([])
-  })
-
-  it('with if-exists: replace, deregisters the same-name AMI and copies again', async () => {
-    const world = setup({
-      named: {
-        [`${ACCOUNT}/us-east-1`]: { ImageId: 'ami-old', Name: 'golden-1', State: 'available' }
-      }
-    })
-    const { ctx } = makeHarness({ copy: copy({ regions: ['us-east-1'] }), ifExists: 'replace' })
-    await distribute(ctx, makeImage())
-    expect(ec2Mock.commandCalls(DeregisterImageCommand)[0].args[0].input).toEqual({
-      ImageId: 'ami-old',
-      DeleteAssociatedSnapshots: true
-    })
-    const order = world.events.filter((e) => /^(DeregisterImage|CopyImage)/.test(e))
-    expect(order).toEqual([
-      `DeregisterImage ${ACCOUNT}/us-east-1 ami-old`,
-      `CopyImage ${ACCOUNT}/us-east-1`
-    ])
   })
 })
 

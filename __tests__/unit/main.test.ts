@@ -27,6 +27,11 @@ jest.unstable_mockModule('@actions/core', () => core)
 jest.unstable_mockModule('../../src/source/build.js', () => ({ buildImage }))
 jest.unstable_mockModule('../../src/distribute.js', () => ({ distribute }))
 jest.unstable_mockModule('../../src/prune.js', () => ({ prune }))
+jest.unstable_mockModule('../../src/source/ownership.js', () => ({
+  confirmStillThere: async () => {
+    calls.push('confirm')
+  }
+}))
 jest.unstable_mockModule('../../src/report/index.js', () => ({
   report: async (_ctx: RunContext, result: Result) => {
     calls.push('report')
@@ -49,7 +54,7 @@ beforeEach(() => {
 describe('run', () => {
   it('runs build, distribute, prune, then reports, and succeeds', async () => {
     await run({ signal: new AbortController().signal })
-    expect(calls).toEqual(['build', 'distribute', 'prune', 'report'])
+    expect(calls).toEqual(['build', 'distribute', 'prune', 'confirm', 'report'])
     expect(core.setFailed).not.toHaveBeenCalled()
     expect(reported[0].image).toBe(image)
     expect(reported[0].fleet).toBe(fleet)
@@ -87,7 +92,7 @@ describe('run', () => {
       return image
     })
     await run({ signal: new AbortController().signal })
-    expect(calls).toEqual(['distribute', 'prune', 'report'])
+    expect(calls).toEqual(['distribute', 'prune', 'confirm', 'report'])
     expect(core.setFailed).toHaveBeenCalledWith(expect.stringMatching(/^Dry run: 1 problem /))
   })
 

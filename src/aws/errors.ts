@@ -2,7 +2,7 @@
 // Also the error classes the build and wait phases throw, so other phases can recognise them.
 import { InputError } from '../config/input-error.js'
 import { CancelledError } from '../context.js'
-import { PartialFailure, type ExecutionReport } from '../types.js'
+import { PartialFailure, type ExecutionReport, type Image } from '../types.js'
 
 /** An AMI reached a terminal bad state (`failed`, `error`, `invalid`, …); carries its StateReason. */
 export class ImageFailedError extends Error {
@@ -48,6 +48,17 @@ export class RunbookFailedError extends Error {
 /** Attach the runbook execution a failure happened in, so the report can still name it. */
 export function withExecution<E extends Error>(error: E, execution: ExecutionReport): E {
   return Object.assign(error, { execution })
+}
+
+/** Attach the AMI that exists although the step failed, so the report still names it. */
+export function withImage<E extends Error>(error: E, image: Image): E {
+  return Object.assign(error, { image })
+}
+
+/** The AMI an error carries (see withImage). */
+export function imageOf(error: unknown): Image | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  return (error as { image?: Image }).image
 }
 
 /** The runbook execution an error carries (RunbookFailedError, or a stopped/timed-out one). */
@@ -163,6 +174,11 @@ function hintsFor(code: string | undefined, message: string): string[] {
       'check `instance-id`: the instance must exist in the build region (`aws-region`) of the account the credentials belong to'
     )
   }
+  if (c === 'InvalidAMIName.Duplicate') {
+    hints.push(
+      'another AMI took this name a moment ago, most likely a concurrent run of the same workflow ({{timestamp}} has one-second resolution): give the job a `concurrency:` group per family (see "Two runs at once" in the README) and re-run'
+    )
+  }
   if (c === 'InvalidDocument') {
     hints.push(
       'check `automation-document`: a runbook shared from another account must be given by ARN'
@@ -199,5 +215,70 @@ export function describeError(error: unknown): string {
   const code = ours ? undefined : errorCode(error)
   const message = trimMessage(error.message || code || 'unknown error')
   const head = code && !message.startsWith(code) ? `${code}: ${message}` : message
-  return [head, ...hintsFor(code, message).map((hint) => `Hint: ${hint}`)].join('\n')
+  const call = ours ? undefined : callOf(error)
+  const where = call ? ` (${describeCall(call)})` : ''
+  return [head + where, ...hintsFor(code, message).map((hint) => `Hint: ${hint}`)].join('\n')
+}
+
+/** Which AWS call failed, where: attached to every SDK error by `withErrorContext`. */
+export interface CallContext {
+  call: string
+  region: string
+  account?: string
+}
+
+/** The call an SDK error came from, if the client was wrapped by withErrorContext. */
+export function callOf(error: unknown): CallContext | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  return (error as { $call?: CallContext }).$call
+}
+
+interface StackClient {
+  config?: { region?: unknown }
+  middlewareStack: {
+    add(
+      middleware: (
+        next: (args: unknown) => Promise<unknown>,
+        context: { commandName?: string }
+      ) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string; override: boolean }
+    ): void
+  }
+}
+
+const wrapped = new WeakSet<object>()
+
+/**
+ * Adds one middleware to an SDK client that stamps every error leaving it (AWS errors, STS and
+ * credential failures, connection resets alike) with the command, region and account, so that
+ * no message is just "InternalError: An internal error has occurred".
+ */
+export function stampErrors<C extends object>(
+  client: C,
+  region: string,
+  account: () => Promise<string | undefined>
+): C {
+  if (wrapped.has(client)) return client
+  wrapped.add(client)
+  ;(client as unknown as StackClient).middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args)
+      } catch (error) {
+        if (typeof error === 'object' && error !== null && !callOf(error)) {
+          const call = (context.commandName ?? 'AWS call').replace(/Command$/, '')
+          const id = await account().catch(() => undefined)
+          Object.assign(error, { $call: { call, region, ...(id ? { account: id } : {}) } })
+        }
+        throw error
+      }
+    },
+    { step: 'initialize', name: 'amiShareActionErrorContext', override: true }
+  )
+  return client
+}
+
+/** "CopyImage in account 111122223333, eu-west-1" */
+export function describeCall(call: CallContext): string {
+  return `${call.call} in ${call.account ? `account ${call.account}, ` : ''}${call.region}`
 }

@@ -1,7 +1,7 @@
 // Validators for AWS identifiers: account IDs, ARNs, regions, AMI names, KMS keys, tags.
 // Patterns follow the AWS API documentation; each error quotes the value and shows a good one.
 import { InputError } from './input-error.js'
-import { quote } from './values.js'
+import { charCount, quote } from './values.js'
 
 const PARTITION = 'aws(?:-cn|-us-gov)?'
 const ACCOUNT = '\\d{12}'
@@ -69,6 +69,8 @@ export function partitionOfArn(arn: string): string {
 export function partitionOfRegion(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn'
   if (region.startsWith('us-gov-')) return 'aws-us-gov'
+  if (region.startsWith('us-isob-')) return 'aws-iso-b'
+  if (region.startsWith('us-iso-')) return 'aws-iso'
   return 'aws'
 }
 
@@ -215,10 +217,10 @@ export const MAX_TAGS = 50
 /** Tags on AMIs and snapshots: EC2's limits, no `aws:` keys, and our own prefix kept for us. */
 export function tags(input: string, map: Record<string, string>): Record<string, string> {
   for (const [key, value] of Object.entries(map)) {
-    if (key.length < 1 || key.length > 128) {
+    if (charCount(key) < 1 || charCount(key) > 128) {
       throw new InputError(
         input,
-        `${input}: tag key ${quote(key)} has ${key.length} characters; use 1 to 128.`
+        `${input}: tag key ${quote(key)} has ${charCount(key)} characters; use 1 to 128.`
       )
     }
     if (key.toLowerCase().startsWith('aws:')) {
@@ -233,10 +235,10 @@ export function tags(input: string, map: Record<string, string>): Record<string,
         `${input}: tag key ${quote(key)} uses the prefix "${RESERVED_TAG_PREFIX}", which this action reserves (set the family with the family input). Rename it.`
       )
     }
-    if (value.length > 256) {
+    if (charCount(value) > 256) {
       throw new InputError(
         input,
-        `${input}: the value of tag ${quote(key)} has ${value.length} characters; use at most 256.`
+        `${input}: the value of tag ${quote(key)} has ${charCount(value)} characters; use at most 256.`
       )
     }
   }
@@ -245,7 +247,7 @@ export function tags(input: string, map: Record<string, string>): Record<string,
 
 /** Family is a tag value and a DescribeImages filter value, where * and ? are wildcards. */
 export function family(input: string, value: string): string {
-  if (value.length > 128 || /[*?\p{Cc}]/u.test(value)) {
+  if (charCount(value) > 128 || /[*?\p{Cc}]/u.test(value)) {
     throw new InputError(
       input,
       `${input}: ${quote(value)} is not a usable family. Use up to 128 characters without * ? or control characters, e.g. web-server.`

@@ -167,7 +167,7 @@ export function parseMap(
           `${input}: key ${quote(key)} is given twice. Give each key once.`
         )
       }
-      map[key] = value.trim()
+      setOwn(map, key, value.trim())
     }
     return map
   }
@@ -194,9 +194,9 @@ export function parseMap(
       throw new InputError(input, `${input}: a key is empty. Give every entry a name.`)
     }
     if (typeof value === 'string') {
-      map[key] = value
+      setOwn(map, key, value)
     } else if (allowLists && Array.isArray(value) && value.every((v) => typeof v === 'string')) {
-      map[key] = value as string[]
+      setOwn(map, key, value as string[])
     } else {
       const allowed = allowLists ? 'text or a list of text' : 'text'
       throw new InputError(
@@ -206,4 +206,17 @@ export function parseMap(
     }
   }
   return map
+}
+
+/**
+ * `map[key] = value` that also works for `__proto__`: plain assignment would set the prototype
+ * and silently drop the entry. Every key is an ordinary own property.
+ */
+export function setOwn<T>(map: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true })
+}
+
+/** Length as EC2 counts it: Unicode characters (code points), not UTF-16 units. */
+export function charCount(value: string): number {
+  return [...value].length
 }

@@ -4,7 +4,6 @@
 import { createHash } from 'node:crypto'
 import {
   CopyImageCommand,
-  DeregisterImageCommand,
   DescribeImagesCommand,
   type CopyImageCommandInput,
   type EC2Client,
@@ -119,12 +118,14 @@ export interface TargetCheck {
 const UNUSABLE_STATES = new Set(['failed', 'error', 'invalid', 'deregistered', 'disabled'])
 
 /**
- * An existing copy in the target, owned by that account: a copy carries the source's name, so ONE
- * DescribeImages by name finds both a copy of this source (lineage tag) and a same-name AMI.
+ * The AMI in the target, owned by that account, that holds the source's name (names are unique per
+ * account and region, so there is at most one). `lineage` only when this action's lineage tag ties
+ * it to exactly this source; any other same-name AMI (someone else's, or an unrelated one of ours)
+ * is `name`: never reused, replaced or shared, only reported as a conflict.
  */
 export async function findExistingCopy(
   ctx: RunContext,
-  image: Image,
+  image: Pick<Image, 'id' | 'name' | 'region'>,
   target: CopyTarget
 ): Promise<ExistingCopy | undefined> {
   const ec2 = ctx.clients.ec2(target.region, target.account)
@@ -138,18 +139,22 @@ export async function findExistingCopy(
       IncludeDisabled: true
     })
   )
-  // The name filter treats * and ? as wildcards; keep only the exact name.
-  const named = Images.filter((i) => i.Name === image.name)
-  const lineage = lineageValue(image)
+  // The name filter treats * and ? as wildcards; keep only the exact name. The source itself is
+  // never its own conflict.
+  const named = Images.filter((i) => i.Name === image.name && i.ImageId !== image.id)
   // A disabled copy of this source is still ours: reusing it re-enables it (the way back from
   // prune-action: disable).
   const copy = named.find(
-    (i) =>
-      (i.State === 'disabled' || !UNUSABLE_STATES.has(i.State ?? '')) &&
-      (i.Tags ?? []).some((t) => t.Key === LINEAGE_TAG && t.Value === lineage)
+    (i) => (i.State === 'disabled' || !UNUSABLE_STATES.has(i.State ?? '')) && isLineageOf(i, image)
   )
   if (copy) return { image: copy, match: 'lineage' }
   return named[0] ? { image: named[0], match: 'name' } : undefined
+}
+
+/** Does this AMI carry our lineage tag naming `source` (ID and region)? */
+export function isLineageOf(candidate: AwsImage, source: Pick<Image, 'id' | 'region'>): boolean {
+  const value = `${source.id}@${source.region}`
+  return (candidate.Tags ?? []).some((t) => t.Key === LINEAGE_TAG && t.Value === value)
 }
 
 /** Looks in every target first, so a conflict anywhere stops the run before any copy starts. */
@@ -171,16 +176,37 @@ export async function checkTargets(
   })
 }
 
-/** `if-exists: fail`: an AMI of the same name that is not our copy of this source is an error. */
+/**
+ * Whatever `if-exists` says, a same-name AMI in a copy target that our lineage tag does not tie to
+ * this source is a conflict: `if-exists` is about the build region, and an AMI we cannot prove is
+ * ours is never adopted, shared or deregistered.
+ */
 export function nameConflicts(ctx: RunContext, image: Image, checks: TargetCheck[]): Finding[] {
-  if (ctx.config.ifExists !== 'fail') return []
   return checks
     .filter((c) => c.existing?.match === 'name')
-    .map((c) =>
-      error(
-        `if-exists: an AMI named "${image.name}" already exists in ${targetLabel(c.target)}: ${c.existing!.image.ImageId}. Use if-exists: reuse to keep it, or replace to deregister it and copy again.`
-      )
-    )
+    .map((c) => error(conflictMessage(ctx, image, c.target, c.existing!.image)))
+}
+
+export function conflictMessage(
+  ctx: RunContext,
+  image: Pick<Image, 'id' | 'name' | 'region'>,
+  target: CopyTarget,
+  other: AwsImage
+): string {
+  if (isLineageOf(other, image)) {
+    // Our own copy of this source, but one that can never become available.
+    return `Name conflict: ${other.ImageId} in ${targetLabel(target)} is an earlier copy of ${image.id} that ended ${other.State ?? 'unusable'} and still holds the name "${image.name}". Deregister it (aws ec2 deregister-image --region ${target.region} --image-id ${other.ImageId}) and re-run.`
+  }
+  const lineage = (other.Tags ?? []).find((t) => t.Key === LINEAGE_TAG)?.Value
+  const source = `${image.id} in ${image.region}`
+  const why = lineage
+    ? `its ${LINEAGE_TAG} tag says it is a copy of ${lineage.replace('@', ' in ')}, not of ${source}`
+    : `it has no ${LINEAGE_TAG} tag tying it to ${source}`
+  return (
+    `Name conflict: an AMI named "${image.name}" already exists in ${targetLabel(target)}: ${other.ImageId} (${other.State ?? 'unknown state'}), and ${why}. ` +
+    `if-exists: ${ctx.config.ifExists} never reuses or deregisters an AMI this action cannot prove it copied from this source. ` +
+    `Deregister or rename ${other.ImageId} yourself if it is not needed, or choose another ami-name.`
+  )
 }
 
 export type OnCopyAvailable = (member: FleetMember, ec2: EC2Client) => Promise<void>
@@ -239,9 +265,10 @@ async function copyOne(
   const started = ctx.now().getTime()
   let available: AwsImage
   try {
-    const existing = check.existing
-    const reuse = existing && (existing.match === 'lineage' || ctx.config.ifExists === 'reuse')
-    if (existing && !reuse) await replaceExisting(ctx, ec2, existing.image, label)
+    // Only a copy our lineage tag ties to this source is reused; name-only matches stopped the
+    // run in the pre-flight (nameConflicts), and nothing in a copy target is deregistered here.
+    const existing = check.existing?.match === 'lineage' ? check.existing : undefined
+    const reuse = existing !== undefined
     const weight = image.snapshots.length
     const held = await slots.acquire(weight)
     try {
@@ -255,9 +282,7 @@ async function copyOne(
           existing.image = { ...existing.image, State: 'available' }
           ctx.log.info(`Re-enabled ${member.imageId} in ${label} (it was disabled)`)
         }
-        ctx.log.info(
-          `Reusing ${member.imageId} in ${label} (${existing.match === 'lineage' ? 'copy of ' + image.id : 'same name'})`
-        )
+        ctx.log.info(`Reusing ${member.imageId} in ${label} (copy of ${image.id})`)
       } else {
         const ImageId = await startCopy(ctx, ec2, copyImageInput(ctx, image, target), {
           label,
@@ -280,6 +305,12 @@ async function copyOne(
       slots.release(held)
     }
   } catch (e) {
+    if (e instanceof CancelledError && member.imageId) {
+      // The job was cancelled, not the copy: AWS finishes it, and it is ours to keep or remove.
+      member.error = `still copying in AWS: the job was cancelled before ${member.imageId} became available; it will finish there (deregister it if it is not wanted)`
+      ctx.log.warning(`Copy to ${label}: ${member.error}`)
+      return member
+    }
     return fail(describeError(e))
   }
   member.snapshots = snapshotsOf(available)
@@ -332,21 +363,6 @@ export async function startCopy(
       delay = Math.min(delay * 2, LIMIT_RETRY_MAX_MS)
     }
   }
-}
-
-/** `if-exists: replace`: deregister the same-name AMI (and its snapshots) before copying. */
-async function replaceExisting(
-  ctx: RunContext,
-  ec2: EC2Client,
-  existing: AwsImage,
-  label: string
-): Promise<void> {
-  await ec2.send(
-    new DeregisterImageCommand({ ImageId: existing.ImageId!, DeleteAssociatedSnapshots: true })
-  )
-  ctx.log.info(
-    `if-exists: replace: deregistered ${existing.ImageId} (${existing.Name}) in ${label}`
-  )
 }
 
 export function formatDuration(ms: number): string {

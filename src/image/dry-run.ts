@@ -178,7 +178,7 @@ async function planCopy(
     reused: false,
     snapshots: []
   }
-  if (existing && (existing.match === 'lineage' || ctx.config.ifExists === 'reuse')) {
+  if (existing?.match === 'lineage') {
     member.imageId = existing.image.ImageId
     member.reused = true
     ctx.plan.push({
@@ -189,12 +189,7 @@ async function planCopy(
           : `Reuse ${existing.image.ImageId} in ${label}`
     })
   } else {
-    if (existing && ctx.config.ifExists === 'replace') {
-      ctx.plan.push({
-        phase: 'copy',
-        text: `Deregister ${existing.image.ImageId} ("${image.name}") in ${label} (if-exists: replace)`
-      })
-    }
+    // A name-only match is a conflict (nameConflicts), reported as a problem of the plan.
     const key = copyKmsKey(ctx.config, target.region)
     ctx.plan.push({
       phase: 'copy',

@@ -48,17 +48,34 @@ export async function waitForImage(
   const deadline = started + options.timeoutMs
   let lastState = ''
   let lastLogged = started
+  // Once seen, an image that is unknown again on two polls in a row was deregistered meanwhile.
+  let seen = false
+  let goneSince = 0
   for (let first = true; ; first = false) {
     if (ctx.signal.aborted) throw new CancelledError()
     let image: AwsImage | undefined
+    let answered: boolean
     try {
       const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))
       image = Images.find((i) => i.ImageId === imageId)
+      answered = true
     } catch (error) {
       // A fresh ID is briefly unknown (eventual consistency); throttling outlived the SDK retries.
       if (errorCode(error) !== 'InvalidAMIID.NotFound' && !isTransient(error)) throw error
+      answered = errorCode(error) === 'InvalidAMIID.NotFound'
     }
-    const state = image?.State ?? 'not visible yet'
+    if (image) seen = true
+    if (seen && !image && answered && ++goneSince >= 2) {
+      throw new ImageFailedError(
+        imageId,
+        'deregistered',
+        undefined,
+        'it was visible, then disappeared while this run waited for it: someone (or a concurrent run) deregistered it',
+        options.label
+      )
+    }
+    if (image) goneSince = 0
+    const state = image?.State ?? (seen ? 'not visible any more' : 'not visible yet')
     if (image && state === 'available') {
       if (!first)
         ctx.log.info(

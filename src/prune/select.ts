@@ -44,6 +44,11 @@ export interface SelectOptions {
   thisRun: ReadonlySet<string>
   /** prune-action and its guards; absent: deregister, no retirement guards. */
   retire?: RetireOptions
+  /**
+   * Versions created less than this long ago are never pruned: a concurrent run of the family
+   * (started at most `timeout-minutes` ago) may still be copying or sharing from it.
+   */
+  minAgeMs?: number
 }
 
 export type Verdict =
@@ -229,6 +234,19 @@ function decideVersion(
   }
   if (isProtected(candidate.deregistrationProtection, options.now)) {
     return decide('skip', `deregistration protection is ${candidate.deregistrationProtection}`)
+  }
+  if (options.minAgeMs !== undefined) {
+    const created = candidate.creationDate?.getTime()
+    if (
+      created === undefined ||
+      Number.isNaN(created) ||
+      options.now.getTime() - created < options.minAgeMs
+    ) {
+      return decide(
+        'skip',
+        `created less than ${Math.round(options.minAgeMs / 60_000)} minutes (timeout-minutes) ago: a concurrent run of this family may still be copying or sharing it`
+      )
+    }
   }
   if (options.olderThanMs !== undefined) {
     const created = candidate.creationDate?.getTime()

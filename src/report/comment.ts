@@ -4,11 +4,13 @@ import * as core from '@actions/core'
 import * as github from '@actions/github'
 import type { Config } from '../config.js'
 import type { Result } from '../types.js'
+import { safeLog } from '../log.js'
 import { joinWithin } from './markdown.js'
 import {
   failureSection,
   fleetTable,
   headline,
+  leftInAwsSection,
   lead,
   permissionsSection,
   planSection,
@@ -42,6 +44,7 @@ export function buildComment(
     headline(result, '###'),
     lead(config, result),
     failureSection(result),
+    leftInAwsSection(result),
     planSection(result.plan),
     fleetTable(result, true),
     permissionsSection(config, result),
@@ -51,7 +54,22 @@ export function buildComment(
     runLink(env)
   ].flat()
   const note = `_This comment was cut to GitHub's limit; the job summary has everything._ ${runLink(env)}`
-  return joinWithin([top, ...blocks], limit, (s) => s.length, note).markdown
+  return joinWithin([top, ...blocks.map(quiet)], limit, (s) => s.length, note).markdown
+}
+
+const ZERO_WIDTH = '&#8203;'
+
+/**
+ * A comment notifies whoever it @mentions and links every #123 / GH-123 it holds: untrusted text
+ * (a tag value, an AMI name) must do neither. A zero-width space after `@` or `#` breaks both,
+ * and shows the same. Code blocks are left alone: GitHub links nothing inside them.
+ */
+export function quiet(block: string): string {
+  if (block.startsWith('```')) return block
+  return block
+    .replace(/(^|[^\w&])@(?=[A-Za-z0-9])/g, `$1@${ZERO_WIDTH}`)
+    .replace(/(&#35;|(?<!&)#)(?=\d)/g, `$1${ZERO_WIDTH}`)
+    .replace(/\b(GH)-(?=\d)/gi, `$1${ZERO_WIDTH}-`)
 }
 
 type Octokit = ReturnType<typeof github.getOctokit>
@@ -114,7 +132,7 @@ export async function upsertComment(
     const response = ours
       ? await octokit.rest.issues.updateComment({ owner, repo, comment_id: ours.id, body })
       : await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body })
-    core.info(`comment-on-pr: ${ours ? 'updated' : 'created'} ${response.data.html_url}`)
+    core.info(safeLog(`comment-on-pr: ${ours ? 'updated' : 'created'} ${response.data.html_url}`))
     return response.data.html_url
   } catch (error) {
     core.warning(commentFailure(error))

@@ -305,6 +305,24 @@ export function runLink(env: NodeJS.ProcessEnv = process.env): string {
   return url ? `${link('Workflow run', url)} · ami-share-action` : 'ami-share-action'
 }
 
+/**
+ * What exists in AWS although the run did not finish with it, and what to do: an AMI left half set
+ * up, and copies still completing in AWS after a cancellation.
+ */
+export function leftInAwsSection(result: Result): string[] {
+  const items: string[] = []
+  if (result.image?.leftover) items.push(text(result.image.leftover))
+  for (const m of fleetMembers(result)) {
+    if (m.role !== 'copy' || m.state !== 'pending' || !m.imageId) continue
+    items.push(
+      text(
+        `${m.imageId} in ${m.region} (account ${m.accountId}): ${m.error ?? 'still copying in AWS'}`
+      )
+    )
+  }
+  return items.length > 0 ? ['### Left in AWS', list(items)] : []
+}
+
 /** The fleet, or a single row for the build-region AMI when distribution never reported. */
 export function fleetMembers(result: Result): FleetMember[] {
   const members = result.fleet?.members ?? []

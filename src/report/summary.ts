@@ -2,12 +2,14 @@
 import * as core from '@actions/core'
 import type { Config } from '../config.js'
 import type { Result } from '../types.js'
+import { safeLog } from '../log.js'
 import { joinWithin } from './markdown.js'
 import {
   copiesSection,
   failureSection,
   fleetTable,
   headline,
+  leftInAwsSection,
   lead,
   permissionsSection,
   planSection,
@@ -33,6 +35,7 @@ export function buildSummary(
     headline(result, '##'),
     lead(config, result),
     failureSection(result),
+    leftInAwsSection(result),
     planSection(result.plan),
     fleetTable(result, false),
     permissionsSection(config, result),
@@ -55,7 +58,7 @@ export async function writeSummary(
   env: NodeJS.ProcessEnv = process.env
 ): Promise<void> {
   if (!env.GITHUB_STEP_SUMMARY) {
-    core.info(`GITHUB_STEP_SUMMARY is not set: the job summary follows.\n${markdown}`)
+    core.info(safeLog(`GITHUB_STEP_SUMMARY is not set: the job summary follows.\n${markdown}`))
     return
   }
   await core.summary.addRaw(markdown).write()

@@ -14,6 +14,7 @@ import {
 import { createHash } from 'node:crypto'
 import {
   describeError,
+  ImageFailedError,
   isTransient,
   RunbookFailedError,
   WaitTimeoutError,
@@ -23,7 +24,8 @@ import { CancelledError, type RunContext } from '../context.js'
 import { formatDuration, jittered, waitForImage } from '../image/wait.js'
 import type { ExecutionReport, Image, StepReport } from '../types.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
-import { amiIdFromRunbook } from './runbook-output.js'
+import { leftBehind } from './left-behind.js'
+import { amiIdFromRunbook, isAmiId } from './runbook-output.js'
 import { resolveRunbookParameters } from './runbook-params.js'
 import { classifyStatus } from './runbook-status.js'
 
@@ -317,10 +319,20 @@ export async function buildFromRunbook(
   let steps = complete ? (execution.StepExecutions ?? []) : await stepsOf(ctx, ssm, execution)
   let report = executionReport(execution, plan.document, steps)
   if (failed) {
-    throw new RunbookFailedError(
+    const error = new RunbookFailedError(
       `Runbook ${plan.document} ended ${execution.AutomationExecutionStatus} (execution ${id}):\n${failureText(execution, steps)}`,
       report
     )
+    // A runbook that fails after its createImage step leaves an AMI nobody tagged.
+    const created = createdImageId(steps)
+    if (!created) throw error
+    throw leftBehind(ctx, error, {
+      amiId: created,
+      accountId,
+      source: 'automation',
+      tagged: false,
+      execution: report
+    })
   }
 
   const source = automationSource(ctx)
@@ -337,12 +349,24 @@ export async function buildFromRunbook(
   }
   ctx.log.info(`Runbook ${plan.document} produced ${amiId}`)
   const ec2 = ctx.clients.ec2(region)
-  const available = await waitForImage(ctx, ec2, amiId, {
-    timeoutMs: Math.max(deadline - ctx.now().getTime(), 0),
-    label: `${amiId} in ${region}`
-  })
-  // A runbook cannot tag what it creates; tag as soon as the AMI (and its snapshots) exist.
-  await tagImageAndSnapshots(ctx, ec2, available)
+  let available
+  try {
+    available = await waitForImage(ctx, ec2, amiId, {
+      timeoutMs: Math.max(deadline - ctx.now().getTime(), 0),
+      label: `${amiId} in ${region}`
+    })
+    // A runbook cannot tag what it creates; tag as soon as the AMI (and its snapshots) exist.
+    await tagImageAndSnapshots(ctx, ec2, available)
+  } catch (error) {
+    if (!(error instanceof Error) || error instanceof ImageFailedError) throw error
+    throw leftBehind(ctx, error, {
+      amiId,
+      accountId,
+      source: 'automation',
+      tagged: false,
+      execution: report
+    })
+  }
   return toImage(available, {
     region,
     accountId,
@@ -351,4 +375,12 @@ export async function buildFromRunbook(
     execution: report,
     buildMs: ctx.now().getTime() - started
   })
+}
+
+/** The AMI an `aws:createImage` step of the execution created, if one did. */
+function createdImageId(steps: StepExecution[]): string | undefined {
+  return steps
+    .filter((s) => s.Action === 'aws:createImage')
+    .flatMap((s) => s.Outputs?.ImageId ?? [])
+    .find(isAmiId)
 }

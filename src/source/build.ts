@@ -1,5 +1,5 @@
 // Build or adopt the image per config.source, honouring if-exists. Dry run: checks and plan only.
-import { DeregisterImageCommand, type EC2Client, type Image as AwsImage } from '@aws-sdk/client-ec2'
+import type { EC2Client, Image as AwsImage } from '@aws-sdk/client-ec2'
 import { ImageExistsError } from '../aws/errors.js'
 import type { RunContext } from '../context.js'
 import { findOwnImageByName } from '../image/find.js'
@@ -9,6 +9,8 @@ import { buildFromRunbook, planRunbook, prepareRunbook, type RunbookPlan } from 
 import { adoptExisting } from './existing.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
 import { buildFromInstance, createImageRequest, planFromInstance } from './instance.js'
+import { checkCopyAccounts, checkFamilyOf, replaceExisting } from './ownership.js'
+import { preflight } from './preflight.js'
 
 /** Image.id of a dry run's planned (not yet existing) AMI. */
 export const PLANNED_IMAGE_ID = '(new AMI)'
@@ -16,6 +18,8 @@ export const PLANNED_IMAGE_ID = '(new AMI)'
 export async function buildImage(ctx: RunContext): Promise<Image> {
   const { source, region } = ctx.config
   const accountId = await ctx.clients.buildAccountId()
+  checkCopyAccounts(ctx, accountId)
+  await preflight(ctx, accountId)
   if (source.kind === 'existing') return adoptExisting(ctx, source.amiId, accountId)
 
   // Everything that can refuse the build runs before anything is started.
@@ -58,11 +62,6 @@ function nameToCheck(ctx: RunContext, runbook: RunbookPlan | undefined): string 
   return target && !target.includes('{{') ? target : undefined
 }
 
-function isProtected(image: AwsImage): boolean {
-  const protection = image.DeregistrationProtection
-  return protection !== undefined && protection !== '' && protection !== 'disabled'
-}
-
 /** if-exists: fail -> error; reuse -> the existing Image; replace -> deregister it, return undefined. */
 async function onNameTaken(
   ctx: RunContext,
@@ -85,6 +84,7 @@ async function onNameTaken(
   }
 
   if (ifExists === 'reuse') {
+    checkFamilyOf(ctx, existing, 'if-exists: reuse')
     const facts = { region, accountId, source: ctx.config.source.kind, reused: true } as const
     if (dryRun) {
       ctx.plan.push({
@@ -106,36 +106,11 @@ async function onNameTaken(
     return toImage(image, facts)
   }
 
-  if (isProtected(existing)) {
-    const error = new ImageExistsError(
-      id,
-      `if-exists: ${what} and has deregistration protection (${existing.DeregistrationProtection}), so replace cannot deregister it. Turn protection off (aws ec2 disable-image-deregistration-protection --image-id ${id}) or choose another ami-name.`
-    )
-    if (!dryRun) throw error
+  try {
+    await replaceExisting(ctx, ec2, existing, accountId)
+  } catch (error) {
+    if (!dryRun || !(error instanceof ImageExistsError)) throw error
     ctx.plan.push({ phase: 'check', problem: true, text: error.message })
-    return undefined
-  }
-  if (dryRun) {
-    ctx.plan.push({
-      phase: 'build',
-      text: `Would deregister ${id} ("${existing.Name}") and delete its snapshots (if-exists: replace)`
-    })
-    return undefined
-  }
-  const { DeleteSnapshotResults = [] } = await ec2.send(
-    new DeregisterImageCommand({ ImageId: id, DeleteAssociatedSnapshots: true })
-  )
-  ctx.log.info(`Deregistered ${id} ("${existing.Name}") to replace it (if-exists: replace)`)
-  for (const result of DeleteSnapshotResults) {
-    if (result.ReturnCode === 'skipped') {
-      ctx.log.info(
-        `Kept snapshot ${result.SnapshotId} of replaced ${id}: another AMI still uses it`
-      )
-    } else if (result.ReturnCode && result.ReturnCode !== 'success') {
-      ctx.warn(
-        `Snapshot ${result.SnapshotId} of replaced ${id} was not deleted: ${result.ReturnCode}${result.ReturnCode === 'missing-permissions' ? ' (the role may not call ec2:DeleteSnapshot)' : ''}`
-      )
-    }
   }
   return undefined
 }

@@ -9,6 +9,7 @@ import { waitForImage } from '../image/wait.js'
 import { reenableImage } from '../prune/disable.js'
 import type { Image } from '../types.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
+import { checkFamilyOf } from './ownership.js'
 
 /** DescribeImages by ID; a missing or invisible AMI is an error naming `ami-id`. */
 export async function describeExisting(
@@ -59,6 +60,7 @@ export async function adoptExisting(
   ctx.log.info(
     `Adopting ${amiId} ("${image.Name ?? ''}", ${image.State}) owned by account ${image.OwnerId ?? 'unknown'}${owned ? ' (this account)' : ` (this account is ${accountId})`}`
   )
+  if (owned) checkFamilyOf(ctx, image, 'ami-id')
   const disabled = image.State === 'disabled'
   if (ctx.config.dryRun) {
     if (disabled) {

@@ -1,11 +1,12 @@
 // Build the AMI from a running or stopped EC2 instance: CreateImage with tags at creation.
 import { CreateImageCommand, type EC2Client, type TagSpecification } from '@aws-sdk/client-ec2'
-import { describeError, errorCode } from '../aws/errors.js'
+import { describeError, errorCode, ImageFailedError } from '../aws/errors.js'
 import { InputError } from '../config/input-error.js'
 import { CancelledError, type RunContext } from '../context.js'
 import { waitForImage } from '../image/wait.js'
 import type { Image } from '../types.js'
 import { awsTags, toImage } from './image-record.js'
+import { leftBehind } from './left-behind.js'
 
 type InstanceSource = Extract<RunContext['config']['source'], { kind: 'instance' }>
 
@@ -77,10 +78,23 @@ export async function buildFromInstance(ctx: RunContext, accountId: string): Pro
   const { ImageId } = await ec2.send(new CreateImageCommand(request))
   if (!ImageId) throw new Error(`CreateImage from ${request.InstanceId} returned no image ID`)
   ctx.log.info(`CreateImage from ${request.InstanceId}: ${ImageId} ("${request.Name}")`)
-  const available = await waitForImage(ctx, ec2, ImageId, {
-    timeoutMs: ctx.config.timeoutMinutes * 60_000,
-    label: `${ImageId} in ${region}`
-  })
+  let available
+  try {
+    available = await waitForImage(ctx, ec2, ImageId, {
+      timeoutMs: ctx.config.timeoutMinutes * 60_000,
+      label: `${ImageId} in ${region}`
+    })
+  } catch (error) {
+    if (!(error instanceof Error) || error instanceof ImageFailedError) throw error
+    // Tagged at creation, so it is in the family; still say where it is and what to do.
+    throw leftBehind(ctx, error, {
+      amiId: ImageId,
+      accountId,
+      source: 'instance',
+      tagged: true,
+      name: request.Name
+    })
+  }
   return toImage(available, {
     region,
     accountId,

@@ -60,29 +60,27 @@ import {
   describeImageUsageReportEntries,
   describeImageUsageReports
 } from './usage-reports.js'
+import { describeVolumes } from './volumes.js'
 
 type Handler = (sim: Sim, caller: Caller, params: Params) => unknown
 
+// The commercial (aws partition) Regions, as listed in the AWS General Reference "AWS Regions"
+// page; every one answers as enabled (opt-in-not-required), as for an account that opted in.
 const REGIONS = [
-  'us-east-1',
-  'us-east-2',
-  'us-west-1',
-  'us-west-2',
-  'ca-central-1',
-  'eu-west-1',
-  'eu-west-2',
-  'eu-west-3',
-  'eu-central-1',
-  'eu-north-1',
-  'ap-south-1',
-  'ap-northeast-1',
-  'ap-northeast-2',
-  'ap-northeast-3',
-  'ap-southeast-1',
-  'ap-southeast-2',
-  'sa-east-1'
-]
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2',
+  'af-south-1',
+  'ap-east-1', 'ap-east-2', 'ap-south-1', 'ap-south-2',
+  'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3',
+  'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5',
+  'ap-southeast-6', 'ap-southeast-7',
+  'ca-central-1', 'ca-west-1',
+  'eu-central-1', 'eu-central-2', 'eu-west-1', 'eu-west-2', 'eu-west-3',
+  'eu-south-1', 'eu-south-2', 'eu-north-1',
+  'il-central-1', 'me-south-1', 'me-central-1',
+  'mx-central-1', 'sa-east-1'
+] // prettier-ignore
 
+// DescribeRegions (EC2 API Reference): RegionName.N, Filter.N (region-name), AllRegions; unknown name -> InvalidParameterValue.
 function describeRegions(_sim: Sim, _caller: Caller, params: Params) {
   const names = list(params, 'RegionName')
   const unknown = names.find((n) => !REGIONS.includes(n))
@@ -185,7 +183,8 @@ const HANDLERS: Record<string, Handler> = {
   CreateImageUsageReport: createImageUsageReport,
   DescribeImageUsageReports: describeImageUsageReports,
   DescribeImageUsageReportEntries: describeImageUsageReportEntries,
-  DeleteImageUsageReport: deleteImageUsageReport
+  DeleteImageUsageReport: deleteImageUsageReport,
+  DescribeVolumes: describeVolumes
 }
 
 const MUTATING = new Set([

@@ -115,14 +115,15 @@ export function tagSpecifications(params: Params, allowed: string[]): TagSpec[] 
   })
 }
 
+// Tag restrictions (EC2 User Guide, "Tag your Amazon EC2 resources"): 128 / 256 Unicode characters, counted as code points.
 export function validateTag(t: Tag): void {
   if (!t.key) throw new AwsError('InvalidParameterValue', 'Tag key must not be empty')
-  if (t.key.length > 128)
+  if ([...t.key].length > 128)
     throw new AwsError(
       'InvalidParameterValue',
       `Tag key exceeds the maximum length of 128 characters`
     )
-  if (t.value.length > 256)
+  if ([...t.value].length > 256)
     throw new AwsError(
       'InvalidParameterValue',
       `Tag value exceeds the maximum length of 256 characters`
