@@ -14,7 +14,7 @@ import { describeError, errorCode } from '../aws/errors.js'
 import type { Config, CopyAccount } from '../config.js'
 import { CancelledError, type RunContext } from '../context.js'
 import type { FleetMember, Image } from '../types.js'
-import { reenableImage } from '../prune/disable.js'
+import { reenableImage, untagWarning } from '../prune/disable.js'
 import { error, type Finding } from './findings.js'
 import { mapLimit, Semaphore } from './semaphore.js'
 import { snapshotsOf, waitForImage } from './wait.js'
@@ -278,7 +278,8 @@ async function copyOne(
         member.imageId = existing.image.ImageId!
         member.reused = true
         if (existing.image.State === 'disabled') {
-          await reenableImage(ec2, member.imageId)
+          const untagError = await reenableImage(ec2, member.imageId)
+          if (untagError) ctx.warn(untagWarning(member.imageId, label, untagError))
           existing.image = { ...existing.image, State: 'available' }
           ctx.log.info(`Re-enabled ${member.imageId} in ${label} (it was disabled)`)
         }

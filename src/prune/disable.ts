@@ -53,8 +53,22 @@ export async function disableVersion(
   }
 }
 
-/** EnableImage and drop the disabled-at tag, so pruning treats it as available again. */
-export async function reenableImage(ec2: EC2Client, imageId: string): Promise<void> {
+/**
+ * EnableImage, then drop the disabled-at tag: left behind, it would make a later manual
+ * DisableImage look like this action's. Answers the tag error, if any (the image is enabled).
+ */
+export async function reenableImage(ec2: EC2Client, imageId: string): Promise<unknown> {
   await ec2.send(new EnableImageCommand({ ImageId: imageId }))
-  await ec2.send(new DeleteTagsCommand({ Resources: [imageId], Tags: [{ Key: DISABLED_AT_TAG }] }))
+  try {
+    await ec2.send(
+      new DeleteTagsCommand({ Resources: [imageId], Tags: [{ Key: DISABLED_AT_TAG }] })
+    )
+    return undefined
+  } catch (error) {
+    return error
+  }
+}
+
+export function untagWarning(imageId: string, where: string, error: unknown): string {
+  return `${imageId} in ${where} was re-enabled, but its ${DISABLED_AT_TAG} tag could not be removed (needs ec2:DeleteTags): remove it by hand, or a later DisableImage by someone else would look like this action's: ${(error as Error).message}`
 }

@@ -58,21 +58,28 @@ export async function consumerUse(
   options: UsageOptions
 ): Promise<Map<string, ConsumerUse>> {
   const out = new Map<string, ConsumerUse>()
-  let denied = false
+  let denied: string | undefined
   const results = await mapBounded(queries, USAGE_REPORT_CONCURRENCY, async (q) => {
     const accounts = reportAccounts(q)
     if (accounts === 'none') return { status: 'not-shared' } as ConsumerUse
-    return oneImage(ctx, ec2, q, accounts, options, () => (denied = true))
+    return oneImage(ctx, ec2, q, accounts, options, (reason) => (denied = reason))
   })
+  const failures = new Set<string>()
   results.forEach((r, i) => {
+    if (!r.ok) failures.add(describeError(r.error).split('\n')[0])
     out.set(
       queries[i].imageId,
       r.ok ? r.value : { status: 'unknown', reason: describeError(r.error).split('\n')[0] }
     )
   })
+  for (const reason of failures) {
+    ctx.warn(
+      `Prune: an image usage report could not be read, so the versions it was for are kept ("usage unknown"): ${reason}`
+    )
+  }
   if (denied) {
     ctx.warn(
-      'Prune: CreateImageUsageReport was denied, so versions shared with other accounts were kept ("usage unknown"). Allow ec2:CreateImageUsageReport (and ec2:DescribeImageUsageReports, ec2:DescribeImageUsageReportEntries, ec2:DeleteImageUsageReport), see the README\'s prune policy.'
+      `Prune: CreateImageUsageReport was denied, so versions shared with other accounts were kept ("usage unknown"). Allow ec2:CreateImageUsageReport (and ec2:DescribeImageUsageReports, ec2:DescribeImageUsageReportEntries, ec2:DeleteImageUsageReport), see the README's prune policy. AWS said: ${denied}`
     )
   }
   return out
@@ -84,7 +91,7 @@ async function oneImage(
   q: UsageQuery,
   accounts: string[] | undefined,
   options: UsageOptions,
-  onDenied: () => void
+  onDenied: (reason: string) => void
 ): Promise<ConsumerUse> {
   await options.paceRead()
   const { ImageUsageReports = [] } = await ec2.send(
@@ -114,7 +121,7 @@ async function oneImage(
       created = ReportId
     } catch (error) {
       if (/^(UnauthorizedOperation|AccessDenied)/.test(errorCode(error) ?? '')) {
-        onDenied()
+        onDenied(describeError(error).split('\n')[0])
         return {
           status: 'unknown',
           reason: 'CreateImageUsageReport was denied (needs ec2:CreateImageUsageReport)'

@@ -6,7 +6,7 @@ import type { RunContext } from '../context.js'
 import { checkEncryption } from '../image/encryption.js'
 import { settleFindings } from '../image/findings.js'
 import { waitForImage } from '../image/wait.js'
-import { reenableImage } from '../prune/disable.js'
+import { reenableImage, untagWarning } from '../prune/disable.js'
 import type { Image } from '../types.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
 import { checkFamilyOf } from './ownership.js'
@@ -87,7 +87,8 @@ export async function adoptExisting(
   if (disabled) {
     // The way back from prune-action: disable. Sharing (distribute) then grants what the
     // sharing inputs say, and lineage copies are re-enabled where they are found.
-    await reenableImage(ec2, amiId)
+    const untagError = await reenableImage(ec2, amiId)
+    if (untagError) ctx.warn(untagWarning(amiId, region, untagError))
     ctx.log.info(`Re-enabled ${amiId} (it was disabled); it is shared again per the sharing inputs`)
     image = { ...image, State: 'available' }
   }
