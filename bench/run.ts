@@ -5,7 +5,7 @@ import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { ROOT } from './lib/action.js'
 import { describeMachine, findNode24 } from './lib/machine.js'
-import { median, round } from './lib/stats.js'
+import { mean, median, round } from './lib/stats.js'
 import { measureColdStart } from './scenarios/cold-start.js'
 import { runFanOutOnce } from './scenarios/fan-out.js'
 import {
@@ -15,13 +15,24 @@ import {
   total,
   type PipelineRun
 } from './scenarios/pipeline.js'
+import { runFleetOnce } from './scenarios/fleet.js'
 import { runPruneOnce } from './scenarios/prune.js'
+import { AWS_SIZED_TIMING } from './lib/pipeline-setup.js'
 import { measureRealWaiters } from './scenarios/real-waiters.js'
 import { runShareOnce } from './scenarios/share.js'
 import { runWaiterModel } from './scenarios/waiter-model.js'
 import { renderReport, type Results } from './report.js'
 
 const quick = process.argv.includes('--quick')
+// --only=a,b runs just those scenarios (cold,pipeline,detection,waiters,fanout,share,prune,fleet)
+// and prints their results; REPORT.md and results.json are written only by a complete run.
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
+const wanted = (name: string): boolean => !only || only.includes(name)
+// --baseline=<path to an older build's index.js>: cold start of both, interleaved, as a ratio.
+const baselineEntry = process.argv.find((a) => a.startsWith('--baseline='))?.slice(11)
 const plan = quick
   ? {
       coldStartReps: 3,
@@ -29,7 +40,12 @@ const plan = quick
       realWaiterRegions: [] as string[],
       fanOutRuns: 1,
       shareRuns: 1,
-      prunePerRegion: 150,
+      prunePerRegion: 125,
+      pruneSmall: 150,
+      detectionRuns: 1,
+      detectionTimeScale: 0.01,
+      fleetSizes: [[1, 1]] as [number, number][],
+      fleetTimeScale: 0.01,
       modelTrials: 5000
     }
   : {
@@ -39,6 +55,15 @@ const plan = quick
       fanOutRuns: 3,
       shareRuns: 3,
       prunePerRegion: 2500,
+      pruneSmall: 300,
+      detectionRuns: 3,
+      detectionTimeScale: 0.02,
+      fleetSizes: [
+        [1, 1],
+        [10, 4],
+        [50, 8]
+      ] as [number, number][],
+      fleetTimeScale: 0.05,
       modelTrials: 20000
     }
 
@@ -59,20 +84,45 @@ async function main(): Promise<void> {
   const machine = describeMachine(node24)
   const loadBefore = loadavg()[0]
 
-  step(`cold start (${plan.coldStartReps} runs per Node)`)
   const nodes: Record<string, string> = {}
   if (node24) nodes[`Node ${machine.node24}`] = node24
   nodes[`Node ${process.version}`] = process.execPath
-  const coldStart = await measureColdStart(nodes, plan.coldStartReps)
-
-  step(`standard pipeline at real time (${plan.pipelineRuns} runs)`)
-  const pipelines: PipelineRun[] = []
-  for (let i = 0; i < plan.pipelineRuns; i++) pipelines.push(await runPipelineOnce())
-
-  const realWaiters = plan.realWaiterRegions.length
-    ? (step('JS SDK waiter and AWS CLI waiter at real time'),
-      await measureRealWaiters(plan.realWaiterRegions))
+  const loadAtColdStart = loadavg()[0]
+  const coldStart = wanted('cold')
+    ? (step(`cold start (${plan.coldStartReps} runs per Node)`),
+      await measureColdStart(
+        nodes,
+        plan.coldStartReps,
+        baselineEntry && node24 ? { entry: baselineEntry, node: node24 } : undefined
+      ))
     : undefined
+
+  const pipelines: PipelineRun[] = []
+  if (wanted('pipeline')) {
+    step(`standard pipeline at real time (${plan.pipelineRuns} runs)`)
+    for (let i = 0; i < plan.pipelineRuns; i++) pipelines.push(await runPipelineOnce())
+  }
+
+  const awsSized: PipelineRun[] = []
+  if (wanted('detection')) {
+    step(
+      `AWS-sized waits, compressed ${Math.round(1 / plan.detectionTimeScale)}× (${plan.detectionRuns} runs)`
+    )
+    for (let i = 0; i < plan.detectionRuns; i++)
+      awsSized.push(
+        await runPipelineOnce({
+          timeScale: plan.detectionTimeScale,
+          timing: AWS_SIZED_TIMING,
+          spread: 0.05
+        })
+      )
+  }
+
+  const realWaiters =
+    plan.realWaiterRegions.length && wanted('waiters')
+      ? (step('JS SDK waiter and AWS CLI waiter at real time'),
+        await measureRealWaiters(plan.realWaiterRegions))
+      : undefined
 
   step('waiter schedules, simulated')
   const model = runWaiterModel(plan.modelTrials, [
@@ -81,16 +131,54 @@ async function main(): Promise<void> {
     [540, 660]
   ])
 
-  step(`16-region copy (${plan.fanOutRuns} runs)`)
   const fanOut = []
-  for (let i = 0; i < plan.fanOutRuns; i++) fanOut.push(await runFanOutOnce())
+  if (wanted('fanout')) {
+    step(`16-region copy (${plan.fanOutRuns} runs)`)
+    for (let i = 0; i < plan.fanOutRuns; i++) fanOut.push(await runFanOutOnce())
+  }
 
-  step(`sharing with 1,000 accounts (${plan.shareRuns} runs)`)
   const share = []
-  for (let i = 0; i < plan.shareRuns; i++) share.push(await runShareOnce(1000))
+  if (wanted('share')) {
+    step(`sharing with 1,000 accounts (${plan.shareRuns} runs)`)
+    for (let i = 0; i < plan.shareRuns; i++) share.push(await runShareOnce(1000))
+  }
 
-  step(`prune ${plan.prunePerRegion * 4} versions across 4 regions at timeScale 1`)
-  const prune = await runPruneOnce(plan.prunePerRegion)
+  let prune, pruneSmall
+  if (wanted('prune')) {
+    step(`prune ${plan.prunePerRegion * 4} versions across 4 regions at timeScale 1`)
+    prune = await runPruneOnce(plan.prunePerRegion)
+    // --quick: one prune stands for both sizes (the 2-minute budget).
+    if (quick) pruneSmall = prune
+    else {
+      step(`prune ${plan.pruneSmall} versions in 1 region at timeScale 1`)
+      pruneSmall = await runPruneOnce(plan.pruneSmall, 1)
+    }
+  }
+
+  const fleet = []
+  if (wanted('fleet')) {
+    for (const [accounts, regions] of plan.fleetSizes) {
+      step(`fleet: ${accounts} copy accounts × ${regions} regions`)
+      fleet.push(await runFleetOnce(accounts, regions, plan.fleetTimeScale))
+    }
+  }
+
+  if (only) {
+    const partial = {
+      coldStart,
+      pipelines,
+      awsSized,
+      realWaiters,
+      fanOut,
+      share,
+      pruneSmall,
+      prune,
+      fleet
+    }
+    console.log(JSON.stringify(partial, null, 2))
+    return
+  }
+  if (!coldStart || !prune || !pruneSmall) throw new Error('a complete run has every scenario')
 
   const minimum = minimumCalls()
   const perPhase = PHASES.map((phase) => {
@@ -117,7 +205,8 @@ async function main(): Promise<void> {
     machine: {
       ...machine,
       loadAverage1mAtStart: round(loadBefore, 2),
-      loadAverage1mAtEnd: round(loadavg()[0], 2)
+      loadAverage1mAtEnd: round(loadavg()[0], 2),
+      loadAverage1mAtColdStart: round(loadAtColdStart, 2)
     },
     plan,
     coldStart,
@@ -128,10 +217,26 @@ async function main(): Promise<void> {
       maxLatencyMs: Math.max(...detections.map((d) => d.latencyMs)),
       requestsPerWaitedMinute: median(
         detections.filter((d) => d.waitedMs > 0).map((d) => (d.reads - 1) / (d.waitedMs / 60_000))
+      ),
+      meanRequestsPerWaitedMinute: mean(
+        detections.filter((d) => d.waitedMs > 0).map((d) => (d.reads - 1) / (d.waitedMs / 60_000))
       )
     },
     realWaiters,
     waiterModel: model,
+    awsSized: {
+      timeScale: plan.detectionTimeScale,
+      runs: awsSized,
+      samples: awsSized.flatMap((p) => p.detections),
+      medianLatencyMs: median(awsSized.flatMap((p) => p.detections.map((d) => d.latencyMs))),
+      meanRequestsPerWaitedMinute: mean(
+        awsSized.flatMap((p) =>
+          p.detections
+            .filter((d) => d.waitedMs > 0)
+            .map((d) => (d.reads - 1) / (d.waitedMs / 60_000))
+        )
+      )
+    },
     calls: {
       perPhase,
       minimumModel: minimum,
@@ -146,6 +251,8 @@ async function main(): Promise<void> {
       )
     },
     prune,
+    pruneSmall,
+    fleet,
     overhead: {
       medianMs: median(pipelines.map((p) => p.overheadMs)),
       medianWallMs: median(pipelines.map((p) => p.wallMs)),

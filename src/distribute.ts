@@ -4,6 +4,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2'
 import { describeError } from './aws/errors.js'
 import type { RunContext } from './context.js'
 import { sourceMember } from './fleet.js'
+import { recordDurations } from './image/durations.js'
 import { checkEncryption } from './image/encryption.js'
 import { error, settleFindings, type Finding } from './image/findings.js'
 import {
@@ -109,6 +110,7 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
     copyToTargets(ctx, image, checks, onCopyAvailable)
   ])
 
+  await recordDurations(ctx, image, copies)
   const fleet: Fleet = { members: [source, ...copies] }
   if (fleet.members.some((m) => m.error)) {
     const cancelled = ctx.signal.aborted
@@ -139,7 +141,7 @@ async function publicSharingChecks(
         p.region,
         p.accountId,
         p.imageId,
-        ctx.clients.serviceQuotas(p.region, p.account)
+        () => ctx.clients.serviceQuotas(p.region, p.account)
       )
     } catch (e) {
       // An unreachable copy account is reported by the copy lookup; do not report it twice.

@@ -118,16 +118,27 @@ function withErrorContext(clients: Clients, buildRegion: string): Clients {
         region,
         account ? async () => account.accountId : build
       ),
-    ssm: (region) => stampErrors(clients.ssm(region), region, build),
-    kms: (region) => stampErrors(clients.kms(region), region, build),
-    sts: (region) => stampErrors(clients.sts(region), region, async () => undefined),
-    buildAccountId: () => {
+    ssm: async (region) => stampErrors(await clients.ssm(region), region, build),
+    kms: async (region, account) =>
+      stampErrors(
+        await clients.kms(region, account),
+        region,
+        account ? async () => account.accountId : build
+      ),
+    serviceQuotas: async (region, account) =>
+      stampErrors(
+        await clients.serviceQuotas(region, account),
+        region,
+        account ? async () => account.accountId : build
+      ),
+    sts: async (region) => stampErrors(await clients.sts(region), region, async () => undefined),
+    buildAccountId: async () => {
       // GetCallerIdentity and AssumeRole go through the build region's STS client.
-      stampErrors(clients.sts(buildRegion), buildRegion, async () => undefined)
+      stampErrors(await clients.sts(buildRegion), buildRegion, async () => undefined)
       return clients.buildAccountId()
     },
-    checkRole: (account) => {
-      stampErrors(clients.sts(buildRegion), buildRegion, async () => undefined)
+    checkRole: async (account) => {
+      stampErrors(await clients.sts(buildRegion), buildRegion, async () => undefined)
       return clients.checkRole(account)
     }
   }

@@ -224,7 +224,7 @@ async function pruneScope(
   let rules: RecycleRules | undefined
   if (deregisters) {
     try {
-      rules = await readRetentionRules(ctx.clients.rbin(scope.region, scope.account))
+      rules = await readRetentionRules(await ctx.clients.rbin(scope.region, scope.account))
     } catch (error) {
       ctx.warn(
         `Prune in ${where}: the Recycle Bin rules could not be read (rbin:ListRules, rbin:GetRule), so recoverability is unknown` +
@@ -270,7 +270,7 @@ async function pruneScope(
       ctx,
       {
         ec2,
-        autoScaling: ctx.clients.autoScaling(scope.region, scope.account),
+        autoScaling: () => ctx.clients.autoScaling(scope.region, scope.account),
         ...(rules && { rules }),
         where,
         paceRead: pace(DESCRIBE_PACE),

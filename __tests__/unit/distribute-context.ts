@@ -58,24 +58,25 @@ export function makeHarness(overrides: Partial<Config> = {}): Harness {
         `${account?.accountId ?? ACCOUNT}/${region}`,
         () => new EC2Client({ region, credentials })
       ),
-    ssm: (region) => memo(`ssm ${ACCOUNT}/${region}`, () => new SSMClient({ region, credentials })),
-    kms: (region, account) =>
+    ssm: async (region) =>
+      memo(`ssm ${ACCOUNT}/${region}`, () => new SSMClient({ region, credentials })),
+    kms: async (region, account) =>
       memo(
         `kms ${account?.accountId ?? ACCOUNT}/${region}`,
         () => new KMSClient({ region, credentials })
       ),
-    serviceQuotas: (region, account) =>
+    serviceQuotas: async (region, account) =>
       memo(
         `quotas ${account?.accountId ?? ACCOUNT}/${region}`,
         () => new ServiceQuotasClient({ region, credentials })
       ),
-    autoScaling: () => {
+    autoScaling: async () => {
       throw new Error('no Auto Scaling in these tests')
     },
-    rbin: () => {
+    rbin: async () => {
       throw new Error('no Recycle Bin in these tests')
     },
-    sts: (region) => new STSClient({ region, credentials }),
+    sts: async (region) => new STSClient({ region, credentials }),
     buildAccountId: async () => ACCOUNT,
     checkRole: async (account) => {
       const e = roleErrors.get(account.accountId)

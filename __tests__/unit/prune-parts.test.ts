@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { toCandidate } from '../../src/prune/candidates.js'
 import { snapshotOutcomes } from '../../src/prune/deregister.js'
-import { createPacer } from '../../src/prune/pacer.js'
+import { createPacer, DEREGISTER_PACE } from '../../src/prune/pacer.js'
 import { mapBounded } from '../../src/prune/pool.js'
 import type { Candidate } from '../../src/prune/select.js'
 import {
@@ -99,6 +99,42 @@ describe('createPacer', () => {
     for (let i = 0; i < 4; i++) await pace()
     expect(waits).toEqual([500])
   })
+})
+
+describe('DEREGISTER_PACE', () => {
+  // AWS's DeregisterImage bucket (100, refill 5/s), continuous refill, on the pacer's own clock.
+  async function pruneAt(versions: number): Promise<{ lastCallMs: number; throttled: number }> {
+    let clock = 0
+    const pace = createPacer({
+      ...DEREGISTER_PACE,
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms
+      }
+    })
+    let tokens = 100
+    let last = 0
+    let throttled = 0
+    for (let i = 0; i < versions; i++) {
+      await pace()
+      tokens = Math.min(100, tokens + ((clock - last) / 1000) * 5)
+      last = clock
+      if (tokens < 1) throttled++
+      else tokens -= 1
+    }
+    return { lastCallMs: clock, throttled }
+  }
+
+  it.each([300, 10_000])(
+    'spends the burst, then stays within 1.05 × the bucket floor without a throttle (%i versions)',
+    async (versions) => {
+      const { lastCallMs, throttled } = await pruneAt(versions)
+      const floorMs = ((versions - 100) / 5) * 1000
+      expect(throttled).toBe(0)
+      expect(lastCallMs).toBeGreaterThanOrEqual(floorMs)
+      expect(lastCallMs / floorMs).toBeLessThanOrEqual(1.05)
+    }
+  )
 })
 
 describe('mapBounded', () => {

@@ -445,9 +445,9 @@ export function makeContext(
   const clients = {
     ec2: (region: string, account?: CopyAccount) =>
       world.client(region, account?.accountId ?? BUILD),
-    rbin: (region: string, account?: CopyAccount) =>
+    rbin: async (region: string, account?: CopyAccount) =>
       world.rbin(region, account?.accountId ?? BUILD),
-    autoScaling: (region: string, account?: CopyAccount) =>
+    autoScaling: async (region: string, account?: CopyAccount) =>
       world.autoScaling(region, account?.accountId ?? BUILD),
     buildAccountId: async () => BUILD
   } as unknown as Clients

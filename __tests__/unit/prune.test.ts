@@ -533,9 +533,11 @@ describe('prune', () => {
     const report = await prune(ctx, thisRunImage(), noFleet)
     expect(report?.pruned).toHaveLength(300)
     expect(peak).toBe(PRUNE_CONCURRENCY)
-    // The clock is frozen, so the waits add up to the time AWS needs to refill: (300 - 80) / 4.75 s.
+    // The clock is frozen, so the waits add up to the time AWS needs to refill after the whole
+    // burst of 100: (300 - 100) / 4.9 s, within 1.05 × the bucket's floor of (300 - 100) / 5 s.
     const waits = ctx.sleep.mock.calls.map(([ms]) => ms)
-    expect(waits).toHaveLength(220)
-    expect(Math.max(...waits)).toBeGreaterThanOrEqual(Math.floor((220 / 4.75) * 1000))
+    expect(waits).toHaveLength(200)
+    expect(Math.max(...waits)).toBeGreaterThanOrEqual(Math.floor((200 / 4.9) * 1000))
+    expect(Math.max(...waits)).toBeLessThanOrEqual(1.05 * (200 / 5) * 1000)
   })
 })

@@ -372,7 +372,8 @@ describe('checkPublicSharing', () => {
       Images: ['ami-a', 'ami-b', 'ami-c', 'ami-d', 'ami-e'].map((ImageId) => ({ ImageId }))
     })
     quotasMock.on(GetServiceQuotaCommand).resolves(quota(5))
-    const quotas = new ServiceQuotasClient({ region: REGION })
+    const client = new ServiceQuotasClient({ region: REGION })
+    const quotas = async () => client
     const findings = await checkPublicSharing(ec2(), REGION, ACCOUNT, 'ami-1', quotas)
     expect(findings[0]).toMatchObject({ severity: 'error' })
     expect(findings[0].message).toMatch(
@@ -395,7 +396,8 @@ describe('checkPublicSharing', () => {
     ec2Mock.on(DescribeImagesCommand).resolves({
       Images: ['ami-a', 'ami-b', 'ami-c', 'ami-d', 'ami-e'].map((ImageId) => ({ ImageId }))
     })
-    const quotas = new ServiceQuotasClient({ region: REGION })
+    const client = new ServiceQuotasClient({ region: REGION })
+    const quotas = async () => client
     quotasMock.on(GetServiceQuotaCommand).resolves(quota(20))
     expect(await checkPublicSharing(ec2(), REGION, ACCOUNT, 'ami-1', quotas)).toEqual([])
     quotasMock.on(GetServiceQuotaCommand).rejects(quotaDenied())

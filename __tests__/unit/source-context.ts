@@ -57,16 +57,16 @@ export function makeContext(overrides: Partial<Config> = {}): TestContext {
   let now = T0.getTime()
   const clients: Clients = {
     ec2: (region) => new EC2Client({ region }),
-    ssm: (region) => new SSMClient({ region }),
-    kms: (region) => new KMSClient({ region }),
-    serviceQuotas: (region) => new ServiceQuotasClient({ region }),
-    autoScaling: () => {
+    autoScaling: async () => {
       throw new Error('no Auto Scaling in these tests')
     },
-    rbin: () => {
+    rbin: async () => {
       throw new Error('no Recycle Bin in these tests')
     },
-    sts: (region) => new STSClient({ region }),
+    ssm: async (region) => new SSMClient({ region }),
+    kms: async (region) => new KMSClient({ region }),
+    serviceQuotas: async (region) => new ServiceQuotasClient({ region }),
+    sts: async (region) => new STSClient({ region }),
     buildAccountId: async () => ACCOUNT,
     checkRole: async () => {},
     destroy: () => {}

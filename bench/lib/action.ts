@@ -38,6 +38,8 @@ export interface ActionOptions {
   timeoutMs?: number
   /** Measure peak RSS (wraps the process in GNU time). */
   measureRss?: boolean
+  /** Another bundle's entry (a baseline build); default dist/index.js. */
+  entry?: string
   /** Called when the action opens a log group (`::group::Build`), as the line arrives. */
   onGroup?: (name: string) => void
 }
@@ -52,7 +54,8 @@ function peakFromProc(pid: number): number | undefined {
 }
 
 export function runActionProcess(options: ActionOptions): Promise<ActionRun> {
-  if (!existsSync(ACTION_ENTRY)) throw new Error('dist/index.js is missing: run `npm run package`')
+  const entry = options.entry ?? ACTION_ENTRY
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run package\``)
   const temp = mkdtempSync(join(tmpdir(), 'ami-share-bench-'))
   const output = join(temp, 'output')
   const rssFile = join(temp, 'rss')
@@ -77,8 +80,8 @@ export function runActionProcess(options: ActionOptions): Promise<ActionRun> {
   const node = options.node ?? process.execPath
   const useTime = options.measureRss === true && existsSync(GNU_TIME)
   const [command, args] = useTime
-    ? [GNU_TIME, ['-f', '%M', '-o', rssFile, node, ACTION_ENTRY]]
-    : [node, [ACTION_ENTRY]]
+    ? [GNU_TIME, ['-f', '%M', '-o', rssFile, node, entry]]
+    : [node, [entry]]
   const spawnedAt = Date.now()
   const child = spawn(command, args, { cwd: temp, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''

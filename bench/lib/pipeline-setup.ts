@@ -33,6 +33,33 @@ export const REAL_TIME_TIMING: PipelineTiming = {
 }
 
 /**
+ * AWS-sized durations for the compressed detection scenario: a runbook of ~10 min (an 8-minute
+ * step, then aws:createImage of 2 min) and copies of 8 GiB at 4 min + 30 s/GiB ≈ 8 min × the
+ * regions' slowdowns (6–12 min).
+ */
+export const AWS_SIZED_TIMING: PipelineTiming = {
+  runCommandMs: 480_000,
+  createImageMs: 120_000,
+  copyBaseMs: 240_000,
+  copyMsPerGiB: 30_000,
+  copySlowdown: REAL_TIME_TIMING.copySlowdown
+}
+
+/** Run-to-run variation: the runbook step and the copy base time × U(1 − spread, 1 + spread). */
+export function varied(
+  timing: PipelineTiming,
+  spread: number,
+  random = Math.random
+): PipelineTiming {
+  const f = (): number => 1 - spread + 2 * spread * random()
+  return {
+    ...timing,
+    runCommandMs: Math.round(timing.runCommandMs * f()),
+    copyBaseMs: Math.round(timing.copyBaseMs * f())
+  }
+}
+
+/**
  * The same timing with the runbook and copy durations shifted by a random part of one 5 s poll
  * interval, so the instants at which AWS finishes fall uniformly across the action's poll phase.
  * Fixed durations land on the poll grid and make detection latency look either ~0 s or ~5 s.
@@ -43,6 +70,29 @@ export function withRandomPhase(timing: PipelineTiming, random = Math.random): P
     runCommandMs: timing.runCommandMs + Math.round(random() * 5_000),
     copyBaseMs: timing.copyBaseMs + Math.round(random() * 5_000)
   }
+}
+
+/**
+ * What earlier runs of this pipeline recorded on their AMIs (src/image/durations.ts): the build
+ * and each region's copy time, each drawn from the same distribution as this run's own durations
+ * (`timing` before withRandomPhase, plus a phase of its own), in the action's ms (`scale` = the
+ * emulator's timeScale).
+ */
+export function pastRunTags(
+  timing: PipelineTiming,
+  scale = 1,
+  sizeGiB = 8,
+  random = Math.random
+): Record<string, string> {
+  const build = timing.runCommandMs + random() * 5_000 + timing.createImageMs
+  const tags: Record<string, string> = {
+    'ami-share-action:build-ms': String(Math.round(build * scale))
+  }
+  for (const [region, slow] of Object.entries(timing.copySlowdown)) {
+    const copy = (timing.copyBaseMs + random() * 5_000 + sizeGiB * timing.copyMsPerGiB) * slow
+    tags[`ami-share-action:copy-ms:${region}`] = String(Math.round(copy * scale))
+  }
+  return tags
 }
 
 export const OLD_VERSIONS_PER_REGION = 5
@@ -65,7 +115,9 @@ export function standardInputs(): Record<string, string> {
 export function seedPipeline(
   emu: Emulator,
   timing: PipelineTiming,
-  accountId = BUILD_ACCOUNT
+  accountId = BUILD_ACCOUNT,
+  /** Tags of an earlier run (pastRunTags), one draw per old version in the build region. */
+  history?: () => Record<string, string>
 ): void {
   emu.configure({
     ec2: {
@@ -86,7 +138,10 @@ export function seedPipeline(
         region,
         name: `bench-web-old-${region}-${i}`,
         creationDate: new Date(Date.UTC(2026, 0, 1) + i * day).toISOString(),
-        tags: { 'ami-share-action:family': FAMILY }
+        tags: {
+          'ami-share-action:family': FAMILY,
+          ...(region === BUILD_REGION && history?.())
+        }
       })
     }
   }

@@ -10,7 +10,10 @@ import {
   COPY_REGIONS,
   OLD_VERSIONS_PER_REGION,
   PRUNE_KEEP,
+  pastRunTags,
   REAL_TIME_TIMING,
+  type PipelineTiming,
+  varied,
   withRandomPhase,
   seedPipeline,
   standardInputs
@@ -90,15 +93,36 @@ export function total(counts: Record<string, number>): number {
   return Object.values(counts).reduce((a, b) => a + b, 0)
 }
 
-export async function runPipelineOnce(): Promise<PipelineRun> {
-  const emu = await startEmulator({ timeScale: 1 })
+export interface PipelineOptions {
+  /** Emulator timeScale; below 1 the run is compressed and `pollMs` is scaled to match. */
+  timeScale?: number
+  timing?: PipelineTiming
+  /** Seed earlier runs' recorded durations (default true). */
+  history?: boolean
+  /** Run-to-run variation of this run and of each earlier one (see varied); default none. */
+  spread?: number
+}
+
+export async function runPipelineOnce(options: PipelineOptions = {}): Promise<PipelineRun> {
+  const timeScale = options.timeScale ?? 1
+  const timing = options.timing ?? REAL_TIME_TIMING
+  const emu = await startEmulator({ timeScale })
   try {
-    seedPipeline(emu, withRandomPhase(REAL_TIME_TIMING))
+    // Each old version in the build region carries what an earlier run of this pipeline recorded.
+    const spread = options.spread ?? 0
+    seedPipeline(
+      emu,
+      withRandomPhase(varied(timing, spread)),
+      BUILD_ACCOUNT,
+      options.history === false ? undefined : () => pastRunTags(varied(timing, spread), timeScale)
+    )
     const boundaries: Partial<Record<string, number>> = {}
     const run = await runActionProcess({
       emulator: emu,
       inputs: standardInputs(),
       measureRss: true,
+      // The default 5 s poll, in simulated time.
+      ...(timeScale !== 1 && { pollMs: Math.round(5000 * timeScale) }),
       timeoutMs: 240_000,
       // The call count when a group opens splits the log into phases exactly (one event loop).
       onGroup: (name) => (boundaries[name] ??= emu.calls().length)

@@ -13,6 +13,9 @@ const REFILL_PER_S = 5
 
 export interface PruneRun {
   versions: number
+  regions: number
+  /** Deregistration span ÷ the bucket floor (N − 100) / 5 s per region (regions run in parallel). */
+  floorRatio: number
   callsByAction: Record<string, number>
   wallMs: number
   /** Per region: DeregisterImage calls/s after the first 100 (the bucket's burst). */
@@ -28,13 +31,14 @@ export interface PruneRun {
   peakRssMiB?: number
 }
 
-export async function runPruneOnce(perRegion: number): Promise<PruneRun> {
+export async function runPruneOnce(perRegion: number, regionCount = 4): Promise<PruneRun> {
+  const regions = PRUNE_REGIONS.slice(0, regionCount)
   const emu = await startEmulator({ timeScale: 1, throttling: true })
   try {
     emu.configure({ ec2: { copyBaseMs: 2000, copyMsPerGiB: 0 } } as never)
     const images: unknown[] = []
     const base = Date.UTC(2024, 0, 1)
-    for (const region of PRUNE_REGIONS) {
+    for (const region of regions) {
       for (let i = 0; i < perRegion; i++) {
         images.push({
           accountId: '111122223333',
@@ -58,7 +62,7 @@ export async function runPruneOnce(perRegion: number): Promise<PruneRun> {
       inputs: {
         'ami-id': newest,
         family: FAMILY,
-        'copy-regions': PRUNE_REGIONS.slice(1).join(','),
+        ...(regions.length > 1 && { 'copy-regions': regions.slice(1).join(',') }),
         'prune-keep': '1'
       },
       measureRss: true,
@@ -68,7 +72,7 @@ export async function runPruneOnce(perRegion: number): Promise<PruneRun> {
     const calls = emu.calls()
     const deregisters = calls.filter((c) => c.action === 'DeregisterImage' && c.status < 400)
     const rates: Record<string, number> = {}
-    for (const region of PRUNE_REGIONS) {
+    for (const region of regions) {
       const times = deregisters
         .filter((c) => c.region === region)
         .map((c) => c.simAt)
@@ -81,7 +85,11 @@ export async function runPruneOnce(perRegion: number): Promise<PruneRun> {
     const times = deregisters.map((c) => c.simAt)
     const log = run.stdout + run.stderr
     return {
-      versions: perRegion * PRUNE_REGIONS.length,
+      versions: perRegion * regions.length,
+      regions: regions.length,
+      floorRatio:
+        (Math.max(...times) - Math.min(...times)) /
+        ((Math.max(0, perRegion - BURST) / REFILL_PER_S) * 1000),
       callsByAction: countBy(calls),
       wallMs: run.exitedAt - run.spawnedAt,
       rateAfterBurstByRegion: rates,

@@ -258,6 +258,8 @@ export function stampErrors<C extends object>(
   region: string,
   account: () => Promise<string | undefined>
 ): C {
+  // A Promise would slip through `object`: stamp the client itself.
+  if (client instanceof Promise) throw new TypeError('stampErrors takes a client, not a Promise')
   if (wrapped.has(client)) return client
   wrapped.add(client)
   ;(client as unknown as StackClient).middlewareStack.add(

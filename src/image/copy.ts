@@ -17,6 +17,7 @@ import type { FleetMember, Image } from '../types.js'
 import { reenableImage, untagWarning } from '../prune/disable.js'
 import { error, type Finding } from './findings.js'
 import { mapLimit, Semaphore } from './semaphore.js'
+import { expectedCopy } from './durations.js'
 import { snapshotsOf, waitForImage } from './wait.js'
 
 /** Tag on every copy: which AMI it was copied from, so a re-run finds and reuses it. */
@@ -300,7 +301,8 @@ async function copyOne(
           ? existing.image
           : await waitForImage(ctx, ec2, member.imageId, {
               timeoutMs: ctx.config.timeoutMinutes * 60_000,
-              label: `${member.imageId} in ${label}`
+              label: `${member.imageId} in ${label}`,
+              expected: expectedCopy(ctx, target.region)
             })
     } finally {
       slots.release(held)

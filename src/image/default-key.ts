@@ -3,8 +3,8 @@
 // (GetEbsDefaultKmsKeyId), normally the AWS-managed aws/ebs key, which can never be shared.
 // Checked per destination (account, region) before anything changes.
 import { GetEbsDefaultKmsKeyIdCommand, GetEbsEncryptionByDefaultCommand } from '@aws-sdk/client-ec2'
-import { DescribeKeyCommand } from '@aws-sdk/client-kms'
 import { describeError } from '../aws/errors.js'
+import { sdk } from '../aws/clients.js'
 import type { RunContext } from '../context.js'
 import type { Image } from '../types.js'
 import { copyKmsKey, targetLabel, type CopyTarget } from './copy.js'
@@ -42,9 +42,9 @@ async function defaultKeyOf(
   if (!KmsKeyId || AWS_MANAGED_ALIAS.test(KmsKeyId)) {
     return { encrypted: true, keyId: KmsKeyId ?? 'alias/aws/ebs', awsManaged: true }
   }
-  const { KeyMetadata } = await ctx.clients
-    .kms(target.region, target.account)
-    .send(new DescribeKeyCommand({ KeyId: KmsKeyId }))
+  const { DescribeKeyCommand } = await sdk.kms()
+  const kms = await ctx.clients.kms(target.region, target.account)
+  const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: KmsKeyId }))
   return { encrypted: true, keyId: KmsKeyId, awsManaged: KeyMetadata?.KeyManager === 'AWS' }
 }
 

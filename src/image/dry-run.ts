@@ -60,7 +60,7 @@ export async function planDistribution(ctx: RunContext, image: Image): Promise<F
           image.region,
           image.accountId,
           image.planned ? undefined : image.id,
-          ctx.clients.serviceQuotas(image.region)
+          () => ctx.clients.serviceQuotas(image.region)
         )
       )
     }
@@ -71,7 +71,7 @@ export async function planDistribution(ctx: RunContext, image: Image): Promise<F
           t.region,
           t.accountId,
           undefined,
-          ctx.clients.serviceQuotas(t.region, t.account)
+          () => ctx.clients.serviceQuotas(t.region, t.account)
         )
       )
     }

@@ -3,7 +3,7 @@
 // customer managed key the key policy must let the other accounts use the key, and we say which
 // accounts it does not cover (a warning: grants can also come from IAM or KMS grants we cannot see).
 import { DescribeSnapshotsCommand } from '@aws-sdk/client-ec2'
-import { DescribeKeyCommand, GetKeyPolicyCommand } from '@aws-sdk/client-kms'
+import { sdk } from '../aws/clients.js'
 import { describeError } from '../aws/errors.js'
 import type { Config } from '../config.js'
 import type { RunContext } from '../context.js'
@@ -101,7 +101,10 @@ export async function checkEncryption(
     snapshotsByKey.set(s.keyId, [...(snapshotsByKey.get(s.keyId) ?? []), s.id])
   }
 
-  const kms = ctx.clients.kms(image.region)
+  // Unencrypted images never load the KMS client (see sdk in aws/clients.ts).
+  if (snapshotsByKey.size === 0) return findings
+  const { DescribeKeyCommand } = await sdk.kms()
+  const kms = await ctx.clients.kms(image.region)
   for (const [keyId, snapshotIds] of snapshotsByKey) {
     const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: keyId }))
     if (KeyMetadata?.KeyManager === 'AWS') {
@@ -135,9 +138,11 @@ async function keyPolicyFinding(
 ): Promise<Finding | undefined> {
   let policy: string | undefined
   try {
-    ;({ Policy: policy } = await ctx.clients
-      .kms(region)
-      .send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })))
+    const { GetKeyPolicyCommand } = await sdk.kms()
+    const kms = await ctx.clients.kms(region)
+    ;({ Policy: policy } = await kms.send(
+      new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' })
+    ))
   } catch (e) {
     return warning(
       `Could not read the policy of KMS key ${keyId} in ${region} (${describeError(e)}); make sure accounts ${accounts.join(', ')} may use it (${permissionNames()}).`
@@ -169,9 +174,9 @@ async function checkCopyKeyPolicies(ctx: RunContext, targets: CopyTarget[]): Pro
     seen.add(`${target.region} ${keyId}`)
     let manager: string | undefined
     try {
-      const { KeyMetadata } = await ctx.clients
-        .kms(target.region)
-        .send(new DescribeKeyCommand({ KeyId: keyId }))
+      const { DescribeKeyCommand } = await sdk.kms()
+      const kms = await ctx.clients.kms(target.region)
+      const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: keyId }))
       manager = KeyMetadata?.KeyManager
     } catch (e) {
       const notFound = (e as { name?: string }).name === 'NotFoundException'

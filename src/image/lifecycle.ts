@@ -5,7 +5,8 @@ import {
   EnableImageDeregistrationProtectionCommand,
   type EC2Client
 } from '@aws-sdk/client-ec2'
-import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm'
+import type { SSMClient } from '@aws-sdk/client-ssm'
+import { sdk } from '../aws/clients.js'
 import { describeError, errorCode } from '../aws/errors.js'
 import type { RunContext } from '../context.js'
 import type { Image } from '../types.js'
@@ -118,7 +119,8 @@ async function publishParameter(
   name: string,
   target: LifecycleTarget
 ): Promise<boolean> {
-  const ssm = ctx.clients.ssm(target.region)
+  const ssm = await ctx.clients.ssm(target.region)
+  const { PutParameterCommand } = await sdk.ssm()
   const where = `SSM parameter ${name} in ${target.region}`
   const first = await readParameter(ssm, name)
   if (first.value === target.imageId) {
@@ -160,6 +162,7 @@ async function readParameter(
   name: string
 ): Promise<{ value?: string; error?: string }> {
   try {
+    const { GetParameterCommand } = await sdk.ssm()
     const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }))
     return { value: Parameter?.Value }
   } catch (e) {

@@ -1,7 +1,8 @@
 // The AMI quotas AWS lets accounts raise (EC2 User Guide, "AMI quotas"): read the applied value
 // from Service Quotas when the default would refuse, so a raised quota is never refused here.
 // When it cannot be read, the caller warns and lets AWS decide.
-import { GetServiceQuotaCommand, type ServiceQuotasClient } from '@aws-sdk/client-service-quotas'
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas'
+import { sdk } from '../aws/clients.js'
 import { describeError } from '../aws/errors.js'
 
 export interface AmiQuota {
@@ -24,14 +25,15 @@ export const AMI_SHARING: AmiQuota = {
 
 export type QuotaReading = { value: number } | { error: string }
 
-export async function readQuota(
-  client: ServiceQuotasClient,
-  quota: AmiQuota
-): Promise<QuotaReading> {
+/** Quotas are rarely read: the client (and its SDK package) is only made when one is. */
+export type QuotasClient = () => Promise<ServiceQuotasClient>
+
+export async function readQuota(client: QuotasClient, quota: AmiQuota): Promise<QuotaReading> {
   try {
-    const { Quota } = await client.send(
-      new GetServiceQuotaCommand({ ServiceCode: 'ec2', QuotaCode: quota.quotaCode })
-    )
+    const { GetServiceQuotaCommand } = await sdk.serviceQuotas()
+    const { Quota } = await (
+      await client()
+    ).send(new GetServiceQuotaCommand({ ServiceCode: 'ec2', QuotaCode: quota.quotaCode }))
     if (typeof Quota?.Value !== 'number') return { error: 'Service Quotas returned no value' }
     return { value: Quota.Value }
   } catch (e) {

@@ -10,12 +10,17 @@ import {
   type EC2Client,
   type LaunchPermission
 } from '@aws-sdk/client-ec2'
-import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas'
 import type { Config, CopyAccount, SharingMode } from '../config.js'
 import type { RunContext } from '../context.js'
 import type { LaunchPermissions } from '../types.js'
 import { error, warning, type Finding } from './findings.js'
-import { AMI_SHARING, PUBLIC_AMIS, readQuota, unreadQuotaWarning } from './quotas.js'
+import {
+  AMI_SHARING,
+  PUBLIC_AMIS,
+  readQuota,
+  unreadQuotaWarning,
+  type QuotasClient
+} from './quotas.js'
 /** ModifySnapshotAttribute takes at most 500 modifications per call. */
 const SNAPSHOT_BATCH = 500
 
@@ -203,7 +208,7 @@ async function checkSharingQuota(
   if (count <= AMI_SHARING.defaultValue) return
   const where = `${target.region}${target.account ? ` (account ${target.account.accountId})` : ''}`
   const reading = await readQuota(
-    ctx.clients.serviceQuotas(target.region, target.account),
+    () => ctx.clients.serviceQuotas(target.region, target.account),
     AMI_SHARING
   )
   if ('error' in reading) {
@@ -291,7 +296,7 @@ export async function checkPublicSharing(
   region: string,
   accountId: string,
   imageId?: string,
-  quotas?: ServiceQuotasClient
+  quotas?: QuotasClient
 ): Promise<Finding[]> {
   const where = `${region} (account ${accountId})`
   const state = await ec2.send(new GetImageBlockPublicAccessStateCommand({}))

@@ -2,6 +2,7 @@
 // every 2 minutes after a while and hides StateReason when the image fails.
 import { DescribeImagesCommand, type EC2Client, type Image as AwsImage } from '@aws-sdk/client-ec2'
 import { errorCode, ImageFailedError, isTransient, WaitTimeoutError } from '../aws/errors.js'
+import { createPoller, type ExpectedWindow } from '../aws/poller.js'
 import { CancelledError, type RunContext } from '../context.js'
 import type { SnapshotInfo } from '../types.js'
 
@@ -10,6 +11,8 @@ export interface WaitOptions {
   timeoutMs: number
   /** For log lines and errors, e.g. "ami-123 in eu-west-1 (account 111122223333)". */
   label: string
+  /** When the image is expected to be available (the family's past durations), if known. */
+  expected?: Promise<ExpectedWindow | undefined>
 }
 
 /** States after which an image never becomes available. */
@@ -18,10 +21,7 @@ const BAD_STATES = new Set(['failed', 'error', 'invalid', 'deregistered', 'disab
 /** How often a "still waiting" line is logged when nothing changes. */
 const HEARTBEAT_MS = 60_000
 
-/** interval ± 20 %, so parallel waits do not poll in lockstep. */
-export function jittered(intervalMs: number): number {
-  return Math.round(intervalMs * (0.8 + Math.random() * 0.4))
-}
+export { jittered } from '../aws/poller.js'
 
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000)
@@ -33,7 +33,8 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * Polls DescribeImages every ctx.config.pollIntervalMs (with jitter) until `available`.
+ * Polls DescribeImages until `available`, on the adaptive cadence of aws/poller.ts (sparse while
+ * the expected end is far, dense near it; ctx.config.pollIntervalMs without an expectation).
  * InvalidAMIID.NotFound is "not yet". State `failed` throws ImageFailedError with StateReason.
  * Timeout throws an error saying where it stood. Cancellation rejects with CancelledError.
  * At least one DescribeImages is always made, even when timeoutMs is already spent.
@@ -51,10 +52,12 @@ export async function waitForImage(
   // Once seen, an image that is unknown again on two polls in a row was deregistered meanwhile.
   let seen = false
   let goneSince = 0
+  const poller = createPoller(ctx, ec2, options.expected)
   for (let first = true; ; first = false) {
     if (ctx.signal.aborted) throw new CancelledError()
     let image: AwsImage | undefined
     let answered: boolean
+    await poller.beforeRead()
     try {
       const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))
       image = Images.find((i) => i.ImageId === imageId)
@@ -104,7 +107,7 @@ export async function waitForImage(
         state
       )
     }
-    await ctx.sleep(Math.min(jittered(ctx.config.pollIntervalMs), Math.max(deadline - now, 1)))
+    await poller.sleep(deadline)
   }
 }
 

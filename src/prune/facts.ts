@@ -22,7 +22,7 @@ const READ_CONCURRENCY = 4
 
 export interface FactSources {
   ec2: EC2Client
-  autoScaling: AutoScalingClient
+  autoScaling: () => Promise<AutoScalingClient>
   /** Undefined: rules not needed (nothing is deregistered) or not readable (warned already). */
   rules?: RecycleRules
   where: string
@@ -144,12 +144,15 @@ async function ownReferences(
     const found = await findImageReferences(src.ec2, ids, src.paceRead)
     let pins: Promise<GroupPins> | undefined
     const groups = (): Promise<GroupPins> =>
-      (pins ??= autoScalingPins(src.autoScaling).catch((error: unknown) => {
-        throw new Error(
-          `(its launch-template references) DescribeAutoScalingGroups failed, so they cannot be narrowed to launchable versions (needs autoscaling:DescribeAutoScalingGroups): ${describeError(error)}`,
-          { cause: error }
-        )
-      }))
+      (pins ??= src
+        .autoScaling()
+        .then(autoScalingPins)
+        .catch((error: unknown) => {
+          throw new Error(
+            `(its launch-template references) DescribeAutoScalingGroups failed, so they cannot be narrowed to launchable versions (needs autoscaling:DescribeAutoScalingGroups): ${describeError(error)}`,
+            { cause: error }
+          )
+        }))
     return await keepPinningTemplates(src.ec2, found, groups, src.paceRead)
   } catch (error) {
     ctx.warn(

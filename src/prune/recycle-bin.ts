@@ -3,12 +3,8 @@
 // "Recycle Bin": a tag-level rule retains resources with one of its tags; a Region-level rule
 // retains every resource of its type except those with one of its exclusion tags; a rule that is
 // not yet `available` retains nothing). Read-only: ListRules and GetRule.
-import {
-  GetRuleCommand,
-  paginateListRules,
-  type RbinClient,
-  type ResourceTag
-} from '@aws-sdk/client-rbin'
+import type { RbinClient, ResourceTag } from '@aws-sdk/client-rbin'
+import { sdk } from '../aws/clients.js'
 import { DescribeSnapshotsCommand, type EC2Client } from '@aws-sdk/client-ec2'
 import type { RecycleCoverage } from './guards.js'
 import type { Candidate } from './select.js'
@@ -31,6 +27,7 @@ export interface RecycleRules {
 
 /** Rules that retain something now (Status available), for both resource types. */
 export async function readRetentionRules(rbin: RbinClient): Promise<RecycleRules> {
+  const { GetRuleCommand, paginateListRules } = await sdk.rbin()
   const read = async (type: 'EC2_IMAGE' | 'EBS_SNAPSHOT'): Promise<RetentionRule[]> => {
     const rules: RetentionRule[] = []
     for await (const page of paginateListRules({ client: rbin }, { ResourceType: type })) {

@@ -3,16 +3,13 @@
 // DescribeImageReferences reports a template when any of its recent versions uses the AMI; this
 // keeps those references only when such a version does. Nightly roll-outs then do not pin every
 // old AMI through the template's history.
-import {
-  paginateDescribeAutoScalingGroups,
-  type AutoScalingClient,
-  type LaunchTemplateSpecification
-} from '@aws-sdk/client-auto-scaling'
+import type { AutoScalingClient, LaunchTemplateSpecification } from '@aws-sdk/client-auto-scaling'
 import {
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
   type EC2Client
 } from '@aws-sdk/client-ec2'
+import { sdk } from '../aws/clients.js'
 import type { ImageUse } from './select.js'
 
 export const LAUNCH_TEMPLATE = 'ec2:LaunchTemplate'
@@ -29,6 +26,7 @@ export interface GroupPins {
 }
 
 export async function autoScalingPins(autoscaling: AutoScalingClient): Promise<GroupPins> {
+  const { paginateDescribeAutoScalingGroups } = await sdk.autoScaling()
   const versions = new Map<string, Set<string>>()
   const add = (spec: LaunchTemplateSpecification | undefined): void => {
     if (!spec) return

@@ -1,7 +1,7 @@
 // The sticky PR comment: one per pull request and header, found again by a hidden marker and
 // its author, updated in place. Commenting never fails the build: problems become warnings.
 import * as core from '@actions/core'
-import * as github from '@actions/github'
+import type * as github from '@actions/github'
 import type { Config } from '../config.js'
 import type { Result } from '../types.js'
 import { safeLog } from '../log.js'
@@ -96,9 +96,11 @@ interface IssueComment {
 export async function upsertComment(
   config: Config,
   body: string,
-  api: GitHubApi = github
+  api?: GitHubApi
 ): Promise<string | undefined> {
   if (!config.comment.enabled) return undefined
+  // Loaded only when a comment may be written: octokit is not needed by most runs' start-up.
+  api ??= await import('@actions/github')
   const { context } = api
   if (!PR_EVENTS.has(context.eventName)) {
     core.info(

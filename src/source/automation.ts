@@ -1,17 +1,9 @@
 // Build the AMI with an SSM Automation runbook: validate parameters, start, poll, stop on cancel or
 // timeout, read the AMI ID from the outputs, explain failures by their failed step.
 import * as core from '@actions/core'
-import {
-  DescribeAutomationStepExecutionsCommand,
-  DescribeDocumentCommand,
-  GetAutomationExecutionCommand,
-  StartAutomationExecutionCommand,
-  StopAutomationExecutionCommand,
-  type AutomationExecution,
-  type SSMClient,
-  type StepExecution
-} from '@aws-sdk/client-ssm'
+import type { AutomationExecution, SSMClient, StepExecution } from '@aws-sdk/client-ssm'
 import { createHash } from 'node:crypto'
+import { sdk } from '../aws/clients.js'
 import {
   describeError,
   ImageFailedError,
@@ -21,7 +13,9 @@ import {
   withExecution
 } from '../aws/errors.js'
 import { CancelledError, type RunContext } from '../context.js'
-import { formatDuration, jittered, waitForImage } from '../image/wait.js'
+import { createPoller } from '../aws/poller.js'
+import { expectedBuild, pastDurations } from '../image/durations.js'
+import { formatDuration, waitForImage } from '../image/wait.js'
 import type { ExecutionReport, Image, StepReport } from '../types.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
 import { leftBehind } from './left-behind.js'
@@ -67,7 +61,8 @@ export function runbookClientToken(runId: string, plan: RunbookPlan): string {
 /** DescribeDocument, then check the parameters against what the runbook declares. */
 export async function prepareRunbook(ctx: RunContext): Promise<RunbookPlan> {
   const source = automationSource(ctx)
-  const ssm = ctx.clients.ssm(ctx.config.region)
+  const { DescribeDocumentCommand } = await sdk.ssm()
+  const ssm = await ctx.clients.ssm(ctx.config.region)
   const { Document } = await ssm.send(
     new DescribeDocumentCommand({ Name: source.document, DocumentVersion: source.documentVersion })
   )
@@ -134,6 +129,7 @@ async function stepsOf(
   execution: AutomationExecution
 ): Promise<StepExecution[]> {
   const steps: StepExecution[] = []
+  const { DescribeAutomationStepExecutionsCommand } = await sdk.ssm()
   try {
     let NextToken: string | undefined
     do {
@@ -202,6 +198,7 @@ async function stopExecution(
   why: string
 ): Promise<boolean> {
   try {
+    const { StopAutomationExecutionCommand } = await sdk.ssm()
     // Not tied to ctx.signal: on cancellation the signal is already aborted and this must still go out.
     await ssm.send(
       new StopAutomationExecutionCommand({ AutomationExecutionId: id, Type: 'Cancel' })
@@ -222,7 +219,10 @@ function where(execution: AutomationExecution | undefined): string {
   return `status ${execution.AutomationExecutionStatus ?? 'unknown'}${step}`
 }
 
-/** Poll until a terminal status; stop the execution on timeout or cancellation. */
+/**
+ * Poll until a terminal status, on the adaptive cadence (aws/poller.ts) set by the family's past
+ * build durations; stop the execution on timeout or cancellation.
+ */
 async function pollExecution(
   ctx: RunContext,
   ssm: SSMClient,
@@ -233,9 +233,12 @@ async function pollExecution(
   let last: AutomationExecution | undefined
   let lastKey = ''
   const started = ctx.now().getTime()
+  const { GetAutomationExecutionCommand } = await sdk.ssm()
+  const poller = createPoller(ctx, ssm, expectedBuild(ctx))
   try {
     for (;;) {
       if (ctx.signal.aborted) throw new CancelledError()
+      await poller.beforeRead()
       try {
         const { AutomationExecution: execution } = await ssm.send(
           new GetAutomationExecutionCommand({ AutomationExecutionId: id }),
@@ -267,7 +270,7 @@ async function pollExecution(
           executionReport(last ?? { AutomationExecutionId: id }, document, [])
         )
       }
-      await ctx.sleep(jittered(ctx.config.pollIntervalMs))
+      await poller.sleep(deadline)
     }
   } catch (error) {
     if (error instanceof CancelledError || ctx.signal.aborted) {
@@ -290,10 +293,13 @@ export async function buildFromRunbook(
   accountId: string
 ): Promise<Image> {
   const { region } = ctx.config
-  const ssm = ctx.clients.ssm(region)
+  const { StartAutomationExecutionCommand } = await sdk.ssm()
+  const ssm = await ctx.clients.ssm(region)
   const started = ctx.now().getTime()
   const deadline = started + ctx.config.timeoutMinutes * 60_000
   if (ctx.signal.aborted) throw new CancelledError()
+  // Read alongside the start: by the first sleep the cadence knows when the build should end.
+  void pastDurations(ctx)
 
   const { AutomationExecutionId: id } = await ssm.send(
     new StartAutomationExecutionCommand({

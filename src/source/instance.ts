@@ -3,6 +3,7 @@ import { CreateImageCommand, type EC2Client, type TagSpecification } from '@aws-
 import { describeError, errorCode, ImageFailedError } from '../aws/errors.js'
 import { InputError } from '../config/input-error.js'
 import { CancelledError, type RunContext } from '../context.js'
+import { expectedBuild } from '../image/durations.js'
 import { waitForImage } from '../image/wait.js'
 import type { Image } from '../types.js'
 import { awsTags, toImage } from './image-record.js'
@@ -82,7 +83,8 @@ export async function buildFromInstance(ctx: RunContext, accountId: string): Pro
   try {
     available = await waitForImage(ctx, ec2, ImageId, {
       timeoutMs: ctx.config.timeoutMinutes * 60_000,
-      label: `${ImageId} in ${region}`
+      label: `${ImageId} in ${region}`,
+      expected: expectedBuild(ctx)
     })
   } catch (error) {
     if (!(error instanceof Error) || error instanceof ImageFailedError) throw error

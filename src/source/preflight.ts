@@ -1,8 +1,8 @@
 // Checks that only AWS can judge but that need no AMI, run before the build (or the adoption's
 // first change): a 30-minute build must not be wasted on a refusal that was known in advance.
 import { DescribeRegionsCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2'
-import { DescribeKeyCommand } from '@aws-sdk/client-kms'
 import { describeError, errorCode } from '../aws/errors.js'
+import { sdk } from '../aws/clients.js'
 import type { RunContext } from '../context.js'
 import { copyKmsKey, copyTargets, type CopyTarget } from '../image/copy.js'
 import { error, settleFindings, type Finding } from '../image/findings.js'
@@ -57,9 +57,9 @@ async function instanceVolumesShareable(ctx: RunContext): Promise<Finding[]> {
     }
     const findings: Finding[] = []
     for (const [keyId, volumeIds] of byKey) {
-      const { KeyMetadata } = await ctx.clients
-        .kms(region)
-        .send(new DescribeKeyCommand({ KeyId: keyId }))
+      const { DescribeKeyCommand } = await sdk.kms()
+      const kms = await ctx.clients.kms(region)
+      const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: keyId }))
       if (KeyMetadata?.KeyManager !== 'AWS') continue
       findings.push(
         error(
@@ -124,7 +124,8 @@ async function kmsKeysExist(ctx: RunContext, targets: CopyTarget[]): Promise<Fin
   }
   const found = await mapLimit([...wanted], 8, async ([region, key]) => {
     try {
-      await ctx.clients.kms(region).send(new DescribeKeyCommand({ KeyId: key }))
+      const { DescribeKeyCommand } = await sdk.kms()
+      await (await ctx.clients.kms(region)).send(new DescribeKeyCommand({ KeyId: key }))
       return []
     } catch (e) {
       if (errorCode(e) !== 'NotFoundException') {
