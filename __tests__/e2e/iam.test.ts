@@ -122,6 +122,15 @@ function seedFullWorld(): void {
           creationDate: '2025-01-01T00:00:00Z'
         }
       ]
+    },
+    // A Recycle Bin rule in each account, so pruning reads it (rbin:ListRules, rbin:GetRule).
+    rbin: {
+      rules: [BUILD, COPY_ACCOUNT].map((accountId) => ({
+        accountId,
+        region: REGION,
+        resourceType: 'EC2_IMAGE',
+        retentionDays: 7
+      }))
     }
   })
 }

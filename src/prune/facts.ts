@@ -79,6 +79,7 @@ export async function gatherFacts(
       ctx.warn(
         `Prune in ${src.where}: DescribeImageAttribute on ${id} failed, so it is kept: ${reason}`
       )
+      facts.get(id)!.permissionsUnread = true
       facts.get(id)!.consumers = {
         status: 'unknown',
         reason: `DescribeImageAttribute failed: ${reason}`

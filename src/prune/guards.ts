@@ -44,6 +44,8 @@ export interface RetireFacts {
   lastLaunched?: Date | null
   consumers?: ConsumerUse
   recycleBin?: RecycleCoverage
+  /** DescribeImageAttribute launchPermission failed: nothing to record before disabling. */
+  permissionsUnread?: boolean
 }
 
 /** AMI and every snapshot retained, the snapshots at least as long as the AMI. */
@@ -88,6 +90,9 @@ export function retirementGuard(
       return `used in consumer accounts: ${who}`
     }
     if (use?.status === 'unknown') return `usage unknown: ${use.reason}`
+  }
+  if (how === 'disable' && facts?.permissionsUnread) {
+    return 'its launch permissions could not be read (DescribeImageAttribute), so disabling it would lose them unrecorded'
   }
   if (how === 'deregister' && retire.requireRecycleBin && !fullyCovered(facts?.recycleBin)) {
     return `not covered by a Recycle Bin rule for AMI and snapshots (prune-require-recycle-bin): ${describeCoverage(facts?.recycleBin)}`
