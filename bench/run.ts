@@ -17,6 +17,7 @@ import {
 } from './scenarios/pipeline.js'
 import { runFleetOnce } from './scenarios/fleet.js'
 import { runPruneOnce } from './scenarios/prune.js'
+import { runRetireOnce, runUsageReportsOnce } from './scenarios/retire.js'
 import { AWS_SIZED_TIMING } from './lib/pipeline-setup.js'
 import { measureRealWaiters } from './scenarios/real-waiters.js'
 import { runShareOnce } from './scenarios/share.js'
@@ -24,7 +25,7 @@ import { runWaiterModel } from './scenarios/waiter-model.js'
 import { renderReport, type Results } from './report.js'
 
 const quick = process.argv.includes('--quick')
-// --only=a,b runs just those scenarios (cold,pipeline,detection,waiters,fanout,share,prune,fleet)
+// --only=a,b runs just those scenarios (cold,pipeline,detection,waiters,fanout,share,prune,fleet,retire)
 // and prints their results; REPORT.md and results.json are written only by a complete run.
 const only = process.argv
   .find((a) => a.startsWith('--only='))
@@ -42,6 +43,8 @@ const plan = quick
       shareRuns: 1,
       prunePerRegion: 125,
       pruneSmall: 150,
+      retirePerRegion: 60,
+      usageReports: 20,
       detectionRuns: 1,
       detectionTimeScale: 0.01,
       fleetSizes: [[1, 1]] as [number, number][],
@@ -56,6 +59,8 @@ const plan = quick
       shareRuns: 3,
       prunePerRegion: 2500,
       pruneSmall: 300,
+      retirePerRegion: 250,
+      usageReports: 100,
       detectionRuns: 3,
       detectionTimeScale: 0.02,
       fleetSizes: [
@@ -155,6 +160,16 @@ async function main(): Promise<void> {
     }
   }
 
+  const retire = []
+  if (wanted('retire')) {
+    step(
+      `retire: ${plan.retirePerRegion * 4} versions across 4 regions disabled, then deregistered`
+    )
+    retire.push(...(await runRetireOnce(plan.retirePerRegion)))
+    step(`retire: usage reports for ${plan.usageReports} shared versions`)
+    retire.push(await runUsageReportsOnce(plan.usageReports))
+  }
+
   const fleet = []
   if (wanted('fleet')) {
     for (const [accounts, regions] of plan.fleetSizes) {
@@ -173,7 +188,8 @@ async function main(): Promise<void> {
       share,
       pruneSmall,
       prune,
-      fleet
+      fleet,
+      retire
     }
     console.log(JSON.stringify(partial, null, 2))
     return
@@ -253,6 +269,7 @@ async function main(): Promise<void> {
     prune,
     pruneSmall,
     fleet,
+    retire,
     overhead: {
       medianMs: median(pipelines.map((p) => p.overheadMs)),
       medianWallMs: median(pipelines.map((p) => p.wallMs)),

@@ -218,6 +218,8 @@ async function pruneScope(
     createPacer({ ...rate, now: () => ctx.now().getTime(), sleep: (ms) => ctx.sleep(ms) })
 
   const retire = run.options.retire ?? { action: 'deregister' }
+  // EC2's shared mutating bucket: DisableImage and the usage reports draw from the same one.
+  const paceMutating = pace(DISABLE_PACE)
   // Recycle Bin rules, read before the listing: their tags are kept of every version.
   const deregisters =
     retire.action === 'deregister' || retire.deregisterDisabledAfterMs !== undefined
@@ -274,7 +276,7 @@ async function pruneScope(
         ...(rules && { rules }),
         where,
         paceRead: pace(DESCRIBE_PACE),
-        paceWrite: pace(DISABLE_PACE),
+        paceWrite: paceMutating,
         dryRun: run.dryRun,
         skipInUse: run.options.skipInUse,
         unusedFor: retire.unusedForMs !== undefined,
@@ -312,15 +314,7 @@ async function pruneScope(
       outcome.pruned.push(prunedVersion(ctx, d.candidate, predicted.get(d.candidate.imageId) ?? []))
     for (const d of toDisable) outcome.disabled.push(disabledVersion(d))
   } else {
-    await disableAll(
-      ctx,
-      ec2,
-      toDisable,
-      outcome,
-      pace(DISABLE_PACE),
-      pace(TAG_PACE),
-      disabledVersion
-    )
+    await disableAll(ctx, ec2, toDisable, outcome, paceMutating, pace(TAG_PACE), disabledVersion)
     await deregisterAll(ctx, ec2, toDeregister, outcome, pace(DEREGISTER_PACE))
   }
   warnRecycleBin(ctx, outcome)
