@@ -4,6 +4,7 @@ import * as core from '@actions/core'
 import * as aws from './config/aws-ids.js'
 import { InputError } from './config/input-error.js'
 import { plannedInputProblems } from './config/planned.js'
+import { actionInputs, Problems } from './config/problems.js'
 import { readRetire, type RetireConfig } from './config/retire.js'
 import {
   charCount,
@@ -34,7 +35,13 @@ export type Source =
       /** `automation-output`; undefined means "apply the default rules". */
       output?: string
     }
-  | { kind: 'instance'; instanceId: string; noReboot: boolean }
+  | {
+      kind: 'instance'
+      instanceId: string
+      noReboot: boolean
+      /** ami-name, which an instance build requires (readConfig refuses it missing). */
+      amiName: string
+    }
   | { kind: 'existing'; amiId: string }
 
 export interface CopyAccount {
@@ -60,6 +67,8 @@ export interface CopyConfig {
 }
 
 export interface PruneConfig {
+  /** The family whose versions are pruned (prune-keep requires family). */
+  family: string
   keep: number
   /** Only versions older than this many milliseconds are pruned. */
   olderThanMs?: number
@@ -217,7 +226,7 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     throw new InputError(problems[0].input, problems.map((p) => p.message).join('\n'), problems)
   }
   return {
-    source: source!,
+    source: source!.kind === 'instance' ? { ...source!, amiName: amiName! } : source!,
     region: region!,
     ...(amiName !== undefined && { amiName }),
     ...(amiDescription !== undefined && { amiDescription }),
@@ -268,7 +277,10 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     }
     if (kind === 'instance-id') {
       const instanceId = attempt(() => aws.instanceId('instance-id', input('instance-id')))
-      return instanceId === undefined ? undefined : { kind: 'instance', instanceId, noReboot }
+      // amiName is filled in below once ami-name is read (it is required with instance-id).
+      return instanceId === undefined
+        ? undefined
+        : { kind: 'instance', instanceId, noReboot, amiName: '' }
     }
     if (kind === 'ami-id') {
       const amiId = attempt(() => aws.amiId('ami-id', input('ami-id')))
@@ -520,7 +532,9 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     const olderThanMs = rawOlder
       ? attempt(() => parseDuration('prune-older-than', rawOlder))
       : undefined
-    const retire = readRetire(input, { add: (p) => problems.push(p) }, rawKeep !== '')
+    const retireProblems = new Problems()
+    const retire = readRetire(actionInputs(retireProblems), rawKeep !== '')
+    problems.push(...retireProblems.list)
     if (!rawKeep) {
       const set = [
         ...(rawOlder ? ['prune-older-than'] : []),
@@ -550,8 +564,9 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
         'is set but family is empty; pruning only touches AMIs of one family. Set family (e.g. web-server).'
       )
     }
-    if (keep === undefined) return undefined
+    if (keep === undefined || family === undefined) return undefined
     return {
+      family,
       keep,
       ...(olderThanMs !== undefined && { olderThanMs }),
       skipInUse,

@@ -2,7 +2,10 @@
 // Injected so tests run instantly (sleep/now) and dry runs record a plan instead of acting.
 import type { Clients } from './aws/clients.js'
 import type { Config } from './config.js'
-import type { PlanItem } from './types.js'
+import { CancelledError } from './errors.js'
+import type { Planner } from './plan.js'
+
+export { CancelledError }
 
 export interface Log {
   info(message: string): void
@@ -24,15 +27,8 @@ export interface RunContext {
   /** Non-fatal problems, shown as warnings and in the summary. */
   warn(message: string): void
   warnings: string[]
-  /** Dry run: what would happen, and what the read-only checks found. */
-  plan: PlanItem[]
-}
-
-export class CancelledError extends Error {
-  constructor(message = 'The job was cancelled') {
-    super(message)
-    this.name = 'CancelledError'
-  }
+  /** Acts (real run) or records what it would do (dry run): see src/plan.ts. */
+  plan: Planner
 }
 
 export function abortableSleep(signal: AbortSignal): (ms: number) => Promise<void> {

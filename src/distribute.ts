@@ -3,6 +3,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2'
 import { describeError } from './aws/errors.js'
 import type { RunContext } from './context.js'
+import { formatDuration } from './duration.js'
 import { sourceMember } from './fleet.js'
 import { recordDurations } from './image/durations.js'
 import { checkEncryption } from './image/encryption.js'
@@ -11,13 +12,11 @@ import {
   checkTargets,
   copyTargets,
   copyToTargets,
-  formatDuration,
   nameConflicts,
   type CopyTarget
 } from './image/copy.js'
-import { planDistribution } from './image/dry-run.js'
 import { applyLifecycle, checkDeprecation } from './image/lifecycle.js'
-import { mapLimit } from './image/semaphore.js'
+import { mapLimit } from './pool.js'
 import {
   checkPublicSharing,
   copyShareSpec,
@@ -28,7 +27,6 @@ import {
 import { PartialFailure, type Fleet, type FleetMember, type Image } from './types.js'
 
 export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> {
-  if (ctx.config.dryRun) return planDistribution(ctx, image)
   const { config } = ctx
   const owned = image.ownerId === image.accountId
   const targets = copyTargets(config, image)
@@ -47,19 +45,25 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
 
   const source = sourceMember(image)
   const ec2 = ctx.clients.ec2(image.region)
+  /** Accounts that could launch the source before this run's share (a dry run probes with them). */
+  let visibleTo: string[] = []
   if (owned) {
     // Before any copy: copy-accounts need launch and snapshot permission on the source to copy it.
-    source.sharedWith = await shareImage(
+    const shared = await shareImage(
       ctx,
       ec2,
       {
         imageId: image.id,
         region: image.region,
+        accountId: image.accountId,
         snapshotIds: image.snapshots.map((s) => s.id),
-        createdThisRun: image.source !== 'existing' && !image.reused
+        createdThisRun: image.source !== 'existing' && !image.reused,
+        ...(image.planned && { planned: true })
       },
       sourceShareSpec(config, image.ownerId)
     )
+    source.sharedWith = shared.after
+    visibleTo = shared.before.accounts
   } else {
     ctx.log.info(
       `Sharing skipped: ${image.id} is owned by account ${image.ownerId}, not by this one`
@@ -70,18 +74,22 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
     const spec = copyShareSpec(config, member.accountId)
     const snapshotIds = member.snapshots.map((s) => s.id)
     if (!isEmptySpec(spec)) {
-      member.sharedWith = await shareImage(
+      const account = config.copy.accounts.find((a) => a.accountId === member.accountId)
+      const shared = await shareImage(
         ctx,
         copyEc2,
         {
           imageId: member.imageId!,
           region: member.region,
+          accountId: member.accountId,
           snapshotIds,
           createdThisRun: !member.reused,
-          account: config.copy.accounts.find((a) => a.accountId === member.accountId)
+          ...(account && { account }),
+          ...(member.state === 'planned' && { planned: true })
         },
         spec
       )
+      member.sharedWith = shared.after
     }
     Object.assign(
       member,
@@ -105,14 +113,20 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
       notOwned: !owned
     }).then(
       (result) => Object.assign(source, result),
-      (e: unknown) => (source.error = describeError(e))
+      (e: unknown) => {
+        source.error = describeError(e)
+        ctx.plan.note('lifecycle', `${image.id} in ${image.region}: ${source.error}`, {
+          problem: true
+        })
+      }
     ),
-    copyToTargets(ctx, image, checks, onCopyAvailable)
+    copyToTargets(ctx, image, checks, onCopyAvailable, visibleTo)
   ])
 
   await recordDurations(ctx, image, copies)
   const fleet: Fleet = { members: [source, ...copies] }
-  if (fleet.members.some((m) => m.error)) {
+  // A dry run has listed each failure in the plan; its verdict comes from the plan's problems.
+  if (fleet.members.some((m) => m.error) && !ctx.plan.dryRun) {
     const cancelled = ctx.signal.aborted
       ? 'Cancelled: the job was cancelled during distribution; no new copy was started.\n'
       : ''

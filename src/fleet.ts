@@ -9,7 +9,8 @@ export function sourceMember(image: Image, accountId = image.ownerId): FleetMemb
     imageId: image.id,
     name: image.name,
     role: 'source',
-    state: 'available',
+    // A dry run's build has not happened: its AMI is planned.
+    state: image.planned ? 'planned' : 'available',
     reused: image.reused,
     snapshots: image.snapshots
   }

@@ -6,6 +6,7 @@ import { describeError, executionOf, imageOf, stampErrors } from './aws/errors.j
 import { InputError, readConfig } from './config.js'
 import { safeLog } from './log.js'
 import { abortableSleep, type RunContext } from './context.js'
+import { createPlanner } from './plan.js'
 import { distribute } from './distribute.js'
 import { prune } from './prune.js'
 import { report } from './report/index.js'
@@ -74,7 +75,8 @@ function createContext(
   signal: AbortSignal,
   result: Result
 ): RunContext {
-  const plan = config.dryRun ? (result.plan = []) : []
+  const plan = createPlanner(config.dryRun)
+  if (config.dryRun) result.plan = plan.items
   return {
     config,
     clients: withErrorContext(createClients(config.region), config.region),

@@ -4,9 +4,10 @@
 // Failure policy: one version that cannot be deregistered (or one scope that cannot be listed)
 // does not stop the others. Once every scope is done, the report is complete and the step fails
 // with a PartialFailure that carries it, so the summary still shows what was pruned.
+import { PruneCancelled } from './errors.js'
 import type { EC2Client } from '@aws-sdk/client-ec2'
 import { describeError } from './aws/errors.js'
-import { InputError, type CopyAccount } from './config.js'
+import type { CopyAccount } from './config.js'
 import type { RunContext } from './context.js'
 import { listFamilyImages } from './prune/candidates.js'
 import {
@@ -16,7 +17,7 @@ import {
   type SnapshotOutcome
 } from './prune/deregister.js'
 import { createPacer, DEREGISTER_PACE, DESCRIBE_PACE } from './prune/pacer.js'
-import { mapBounded } from './prune/pool.js'
+import { mapBounded } from './pool.js'
 import { DISABLE_PACE, disableVersion, TAG_PACE } from './prune/disable.js'
 import { gatherFacts } from './prune/facts.js'
 import type { RetireOptions } from './prune/guards.js'
@@ -77,13 +78,8 @@ export async function prune(
 ): Promise<PruneReport | undefined> {
   const settings = ctx.config.prune
   if (!settings) return undefined
-  const family = ctx.config.family
-  if (!family) {
-    throw new InputError(
-      'family',
-      'prune-keep needs `family`: pruning only touches versions of one family.'
-    )
-  }
+  // readConfig gives prune settings only with a family.
+  const { family } = settings
   const dryRun = ctx.config.dryRun || settings.dryRun
   const thisRun = thisRunIds(image, fleet)
   const retire: RetireOptions = settings.retire ?? { action: 'deregister' }
@@ -102,12 +98,12 @@ export async function prune(
     scopes.map((scope) => pruneScope(ctx, scope, { image, fleet, options, dryRun }))
   )
   const report = buildReport(outcomes, dryRun)
-  if (ctx.config.dryRun) ctx.plan.push(...planItems(report, outcomes))
+  for (const item of planItems(report, outcomes)) ctx.plan.note(item.phase, item.text, item)
   const failures = outcomes.flatMap((o) => o.failures)
   if (failures.length > 0 && ctx.config.dryRun) {
     // A dry run reports what the real run would hit in its plan (and fails there), never
     // halfway: the summary still shows every other scope.
-    ctx.plan.push(...dryRunProblems(outcomes))
+    for (const item of dryRunProblems(outcomes)) ctx.plan.note(item.phase, item.text, item)
   } else if (failures.length > 0) {
     throw new PartialFailure(
       `Pruning failed for ${failures.length} version or region${failures.length === 1 ? '' : 's'}; ` +
@@ -336,9 +332,9 @@ async function deregisterAll(
 ): Promise<void> {
   const where = `${outcome.scope.accountId}/${outcome.scope.region}`
   const results = await mapBounded(chosen, PRUNE_CONCURRENCY, async (decision) => {
-    if (ctx.signal.aborted) throw new Cancelled()
+    if (ctx.signal.aborted) throw new PruneCancelled()
     await pace()
-    if (ctx.signal.aborted) throw new Cancelled()
+    if (ctx.signal.aborted) throw new PruneCancelled()
     return deregisterVersion(ec2, decision.candidate)
   })
   results.forEach((result, index) => {
@@ -354,7 +350,7 @@ async function deregisterAll(
         reason: `already deregistered (${result.error.code}), probably by a concurrent run`,
         failed: false
       })
-    } else if (result.error instanceof Cancelled || ctx.signal.aborted) {
+    } else if (result.error instanceof PruneCancelled || ctx.signal.aborted) {
       outcome.notPruned.push({
         decision,
         reason: 'not pruned: the job was cancelled',
@@ -383,9 +379,9 @@ async function disableAll(
 ): Promise<void> {
   const where = `${outcome.scope.accountId}/${outcome.scope.region}`
   const results = await mapBounded(chosen, PRUNE_CONCURRENCY, async (decision) => {
-    if (ctx.signal.aborted) throw new Cancelled()
+    if (ctx.signal.aborted) throw new PruneCancelled()
     await pace()
-    if (ctx.signal.aborted) throw new Cancelled()
+    if (ctx.signal.aborted) throw new PruneCancelled()
     return disableVersion(ec2, decision.candidate.imageId, ctx.now(), paceTag)
   })
   results.forEach((result, index) => {
@@ -406,7 +402,7 @@ async function disableAll(
         reason: `already deregistered (${result.error.code}), probably by a concurrent run`,
         failed: false
       })
-    } else if (result.error instanceof Cancelled || ctx.signal.aborted) {
+    } else if (result.error instanceof PruneCancelled || ctx.signal.aborted) {
       outcome.notPruned.push({
         decision,
         reason: 'not disabled: the job was cancelled',
@@ -428,8 +424,6 @@ function warnRecycleBin(ctx: RunContext, outcome: ScopeOutcome): void {
     if (warning) ctx.warn(`Prune: ${v.imageId} in ${v.accountId}/${v.region}: ${warning}`)
   }
 }
-
-class Cancelled extends Error {}
 
 function usageOf(candidate: Candidate): { usage?: string } {
   const usage = describeConsumerUse(candidate.retire?.consumers)
@@ -536,11 +530,8 @@ function dryRunProblems(outcomes: ScopeOutcome[]): PlanItem[] {
   return lines.map((line) => ({ phase: 'prune', text: `Pruning: ${line}`, problem: true }))
 }
 
-function planItems(
-  report: PruneReport,
-  outcomes: ScopeOutcome[]
-): { phase: 'prune'; text: string }[] {
-  const items = report.pruned.map((v) => {
+function planItems(report: PruneReport, outcomes: ScopeOutcome[]): PlanItem[] {
+  const items: PlanItem[] = report.pruned.map((v) => {
     const snapshots = v.snapshots
       .map(
         (s) =>
@@ -553,7 +544,8 @@ function planItems(
         `Would deregister ${v.imageId} (${v.name}) in ${v.accountId}/${v.region}` +
         (snapshots ? ` and delete its snapshots ${snapshots}` : '') +
         (v.recycleBin ? `; Recycle Bin: ${v.recycleBin}` : '') +
-        (v.usage ? `; ${v.usage}` : '')
+        (v.usage ? `; ${v.usage}` : ''),
+      calls: [{ action: 'ec2:DeregisterImage', accountId: v.accountId, region: v.region }]
     }
   })
   for (const v of report.disabled ?? []) {
@@ -564,7 +556,11 @@ function planItems(
         (v.launchPermissions
           ? `, removing its launch permissions (${describePermissions(v.launchPermissions)})`
           : '') +
-        (v.usage ? `; ${v.usage}` : '')
+        (v.usage ? `; ${v.usage}` : ''),
+      calls: [
+        { action: 'ec2:DisableImage', accountId: v.accountId, region: v.region },
+        { action: 'ec2:CreateTags', accountId: v.accountId, region: v.region }
+      ]
     })
   }
   for (const outcome of outcomes) {

@@ -1,4 +1,4 @@
-// Plain values that flow between the phases (see DESIGN.md "The pipeline").
+// Plain values that flow between the phases (see docs/ARCHITECTURE.md "The pipeline").
 
 export interface SnapshotInfo {
   id: string
@@ -132,12 +132,22 @@ export interface PruneReport {
   keptGiB: number
 }
 
+/** One mutating AWS call a real run makes, as the emulator's call log records it. */
+export interface PlannedCall {
+  /** `service:Action`, e.g. `ec2:CopyImage`. */
+  action: string
+  accountId: string
+  region: string
+}
+
 export interface PlanItem {
   phase: 'build' | 'share' | 'copy' | 'lifecycle' | 'prune' | 'check'
   /** What would happen, or what a check found. */
   text: string
   /** A check that found a problem the real run would hit. */
   problem?: boolean
+  /** The mutating calls the real run makes for this line (see src/plan.ts). */
+  calls?: PlannedCall[]
 }
 
 export interface Result {
@@ -155,14 +165,5 @@ export interface Result {
   finishedAt: Date
 }
 
-/** A phase failed after producing something the report must still show (e.g. copies that finished). */
-export class PartialFailure extends Error {
-  constructor(
-    message: string,
-    readonly fleet?: Fleet,
-    readonly prune?: PruneReport
-  ) {
-    super(message)
-    this.name = 'PartialFailure'
-  }
-}
+// The error class lives in src/errors.ts; re-exported for the phases that import it from here.
+export { PartialFailure } from './errors.js'

@@ -105,6 +105,7 @@ describe('readConfig: valid inputs', () => {
       deregistrationProtection: true,
       ssmParameter: '/images/web/latest',
       prune: {
+        family: 'web',
         keep: 5,
         olderThanMs: 12 * 7 * 86_400_000,
         skipInUse: false,
@@ -151,7 +152,8 @@ describe('readConfig: valid inputs', () => {
     expect(config.source).toEqual({
       kind: 'instance',
       instanceId: 'i-0abc1234def567890',
-      noReboot: true
+      noReboot: true,
+      amiName: 'base'
     })
     expect(config.amiName).toBe('base')
     expect(config.comment.header).toBe('base')

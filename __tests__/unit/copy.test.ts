@@ -21,7 +21,8 @@ jest.unstable_mockModule('../../src/image/wait.js', () => ({
 }))
 const { copyToTargets, copyClientToken, SNAPSHOT_COPIES_PER_REGION } =
   await import('../../src/image/copy.js')
-const { Semaphore, mapLimit } = await import('../../src/image/semaphore.js')
+const { Semaphore } = await import('../../src/image/semaphore.js')
+const { mapLimit } = await import('../../src/pool.js')
 const { availableImage, awsError, makeHarness, makeImage, where } =
   await import('./distribute-context.js')
 

@@ -1,6 +1,7 @@
 // Harness for the distribution tests: a RunContext whose clients are one SDK client per
 // (account, region), each labelled "account/region" so a test can tell where a request went.
 // aws-sdk-client-mock mocks the classes; `where(call)` reads the label of the client that sent it.
+import { createPlanner } from '../../src/plan.js'
 import { EC2Client, type Image as AwsImage } from '@aws-sdk/client-ec2'
 import { KMSClient } from '@aws-sdk/client-kms'
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas'
@@ -105,7 +106,7 @@ export function makeHarness(overrides: Partial<Config> = {}): Harness {
       warnings.push(m)
       logs.push(`warn: ${m}`)
     },
-    plan: []
+    plan: createPlanner(Boolean(overrides.dryRun))
   }
   return { ctx, logs, roleErrors }
 }

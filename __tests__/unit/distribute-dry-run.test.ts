@@ -3,6 +3,7 @@ import {
   CopyImageCommand,
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
+  DescribeSnapshotAttributeCommand,
   DescribeSnapshotsCommand,
   EC2Client,
   GetEbsEncryptionByDefaultCommand,
@@ -101,19 +102,22 @@ describe('distribute in a dry run', () => {
     expect(copies.map(where)).toEqual([`${ACCOUNT}/us-east-1`])
     for (const c of copies)
       expect(c.args[0].input).toMatchObject({ DryRun: true, KmsKeyId: 'alias/golden' })
-    const texts = ctx.plan.map((p) => `${p.phase}: ${p.text}`)
+    const texts = ctx.plan.items.map((p) => `${p.phase}: ${p.text}`)
     expect(texts).toEqual(
       expect.arrayContaining([
-        `share: Share ami-0source in eu-west-1 with 222222222222, ${COPY}`,
-        'share: Remove launch permissions of 444444444444 from ami-0source (sharing-mode: exact)',
-        `share: Grant createVolumePermission on the snapshots of ami-0source to ${COPY}`,
+        `share: Share ami-0source in eu-west-1 (account ${ACCOUNT}) with 222222222222, ${COPY}; remove the launch permissions of 444444444444 (sharing-mode: exact)`,
+        `share: Grant createVolumePermission on the snapshot of ami-0source in eu-west-1 (account ${ACCOUNT}) to ${COPY}`,
         `copy: Copy ami-0source to us-east-1 (account ${ACCOUNT}), encrypted with alias/golden, tagged at creation`,
         `copy: Copy ami-0source to eu-west-1 (account ${COPY}), encrypted with alias/golden, tagged at creation`,
-        'lifecycle: For ami-0source in eu-west-1: deprecate at 2026-07-01T00:00:00.000Z, turn on deregistration protection, set SSM parameter /golden/latest',
-        `lifecycle: For the copy in eu-west-1 (account ${COPY}): deprecate at 2026-07-01T00:00:00.000Z, turn on deregistration protection`
+        `lifecycle: Deprecate ami-0source in eu-west-1 (account ${ACCOUNT}) at 2026-07-01T00:00:00.000Z`,
+        `lifecycle: Turn on deregistration protection for ami-0source in eu-west-1 (account ${ACCOUNT})`,
+        'lifecycle: Set SSM parameter /golden/latest in eu-west-1 to ami-0source',
+        `lifecycle: Deprecate the new copy in eu-west-1 (account ${COPY}) at 2026-07-01T00:00:00.000Z`,
+        `lifecycle: Turn on deregistration protection for the new copy in eu-west-1 (account ${COPY})`,
+        `share: Share the new copy in eu-west-1 (account ${COPY}) with 222222222222`
       ])
     )
-    expect(ctx.plan.filter((p) => p.problem)).toEqual([])
+    expect(ctx.plan.items.filter((p) => p.problem)).toEqual([])
     expect(fleet.members.map((m) => m.state)).toEqual([
       'available',
       'planned',
@@ -141,7 +145,7 @@ describe('distribute in a dry run', () => {
       config({ copy: { regions: ['us-east-1'], accounts: [], regionKmsKeyIds: {} } })
     )
     await distribute(ctx, makeImage())
-    const problems = ctx.plan.filter((p) => p.problem)
+    const problems = ctx.plan.items.filter((p) => p.problem)
     expect(problems).toHaveLength(1)
     expect(problems[0]).toMatchObject({ phase: 'check' })
     expect(problems[0].text).toMatch(
@@ -149,16 +153,19 @@ describe('distribute in a dry run', () => {
     )
   })
 
-  it('reports a role that cannot be assumed and skips that account', async () => {
+  it('reports a copy target whose lookup fails as a problem, plans the rest', async () => {
+    const denied = awsError('AccessDenied', 'not authorized to perform sts:AssumeRole')
+    ec2Mock.on(DescribeImagesCommand, { Owners: ['self'] }).rejects(denied)
     const h = makeHarness(config())
-    h.roleErrors.set(COPY, awsError('AccessDenied', 'not authorized to perform sts:AssumeRole'))
-    await distribute(h.ctx, makeImage())
-    expect(h.ctx.plan.filter((p) => p.problem).map((p) => p.text)).toEqual([
+    const fleet = await distribute(h.ctx, makeImage())
+    const problems = h.ctx.plan.items.filter((p) => p.problem).map((p) => p.text)
+    expect(problems).toContainEqual(
       expect.stringMatching(
-        /copy-accounts: cannot assume arn:aws:iam::999988887777:role\/ami-copier: .*sts:AssumeRole/s
+        /Copy to eu-west-1 \(account 999988887777\) would fail: lookup in .* with role arn:aws:iam::999988887777:role\/ami-copier failed: .*sts:AssumeRole/s
       )
-    ])
-    expect(ec2Mock.calls().map(where)).not.toContain(`${COPY}/eu-west-1`)
+    )
+    expect(fleet.members.find((m) => m.accountId === COPY)?.state).toBe('failed')
+    expect(sentForReal()).toEqual([])
   })
 
   it('for a planned image: no probes, but block public access and names in every target are checked', async () => {
@@ -189,7 +196,7 @@ describe('distribute in a dry run', () => {
     expect(ec2Mock.commandCalls(DescribeSnapshotsCommand)).toHaveLength(0)
     expect(ec2Mock.commandCalls(CopyImageCommand)).toHaveLength(0)
     expect(ec2Mock.commandCalls(ModifyImageAttributeCommand)).toHaveLength(0)
-    const problems = ctx.plan.filter((p) => p.problem).map((p) => p.text)
+    const problems = ctx.plan.items.filter((p) => p.problem).map((p) => p.text)
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringContaining('disable-image-block-public-access --region eu-west-1'),
@@ -217,8 +224,10 @@ describe('distribute in a dry run', () => {
     })
     const { ctx } = makeHarness(config())
     const fleet = await distribute(ctx, makeImage())
-    expect(ctx.plan.map((p) => p.text)).toContain(`Reuse ami-mine in us-east-1 (account ${COPY})`)
-    expect(ctx.plan.filter((p) => p.problem).map((p) => p.text)).toEqual([
+    expect(ctx.plan.items.map((p) => p.text)).toContain(
+      `Reuse ami-mine in us-east-1 (account ${COPY}) (copy of ami-0source)`
+    )
+    expect(ctx.plan.items.filter((p) => p.problem).map((p) => p.text)).toEqual([
       expect.stringContaining(`already exists in eu-west-1 (account ${COPY}): ami-other`)
     ])
     expect(fleet.members.find((m) => m.imageId === 'ami-mine')).toMatchObject({ reused: true })
@@ -250,17 +259,24 @@ describe('distribute in a dry run: plan problems from the encryption checks', ()
         snapshots: [{ id: 'snap-0a', sizeGiB: 8, encrypted: true, kmsKeyId: 'arn:aws:kms:k' }]
       })
     )
-    expect(ctx.plan.filter((p) => p.problem).map((p) => p.text)).toEqual([
+    expect(ctx.plan.items.filter((p) => p.problem).map((p) => p.text)).toEqual([
       expect.stringMatching(/^share-public: ami-0source has encrypted snapshots/)
     ])
     expect(sentForReal()).toEqual([])
   })
 
-  it('plans the removal of snapshot grants in sharing-mode exact', async () => {
+  it('plans the removal of snapshot grants in sharing-mode exact, as the real run would make it', async () => {
+    ec2Mock
+      .on(DescribeSnapshotAttributeCommand)
+      .resolves({ CreateVolumePermissions: [{ UserId: '444444444444' }] })
     const { ctx } = makeHarness(config())
     await distribute(ctx, makeImage())
-    expect(ctx.plan.map((p) => p.text)).toContain(
-      'Remove createVolumePermission on the snapshots of ami-0source from accounts not listed (sharing-mode: exact)'
-    )
+    const removal = ctx.plan.items.find((p) => p.text.startsWith('Remove createVolumePermission'))
+    expect(removal).toEqual({
+      phase: 'share',
+      text: `Remove createVolumePermission on the snapshot of ami-0source in eu-west-1 (account ${ACCOUNT}) from 444444444444 (sharing-mode: exact)`,
+      calls: [{ action: 'ec2:ModifySnapshotAttribute', accountId: ACCOUNT, region: 'eu-west-1' }]
+    })
+    expect(sentForReal()).toEqual([])
   })
 })

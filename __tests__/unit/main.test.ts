@@ -88,7 +88,7 @@ describe('run', () => {
   it('a dry run whose plan has problems fails after the report', async () => {
     core.setInputs({ ...inputs, 'dry-run': 'true' })
     buildImage.mockImplementationOnce(async (ctx) => {
-      ctx.plan.push({ phase: 'check', text: 'name taken in eu-west-1', problem: true })
+      ctx.plan.note('check', 'name taken in eu-west-1', { problem: true })
       return image
     })
     await run({ signal: new AbortController().signal })

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { toCandidate } from '../../src/prune/candidates.js'
 import { snapshotOutcomes } from '../../src/prune/deregister.js'
 import { createPacer, DEREGISTER_PACE } from '../../src/prune/pacer.js'
-import { mapBounded } from '../../src/prune/pool.js'
+import { mapBounded } from '../../src/pool.js'
 import type { Candidate } from '../../src/prune/select.js'
 import {
   SNAPSHOT_PRICE_PER_GB_MONTH,

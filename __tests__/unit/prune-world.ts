@@ -1,6 +1,7 @@
 // A small in-memory EC2 for the prune tests: images per (account, region), references, and the
 // calls each scope received. Each scope gets its own EC2Client whose `send` is mocked, so tests
 // can tell which account and region a request went to.
+import { createPlanner } from '../../src/plan.js'
 import { jest } from '@jest/globals'
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling'
 import { GetRuleCommand, ListRulesCommand, RbinClient } from '@aws-sdk/client-rbin'
@@ -424,6 +425,7 @@ export function makeContext(
     options.prune === null
       ? undefined
       : {
+          family: FAMILY,
           keep: 2,
           skipInUse: true,
           dryRun: false,
@@ -466,7 +468,7 @@ export function makeContext(
     warn: (message: string) => {
       warnings.push(message)
     },
-    plan: []
+    plan: createPlanner(config.dryRun)
   }
 }
 

@@ -55,7 +55,7 @@ describe('formatters', () => {
 })
 
 describe('launch permissions', () => {
-  it('dry run: what would be granted, including organizations, OUs and public', () => {
+  it('dry run: what would be granted, including copy accounts, organizations, OUs and public', () => {
     const cfg = config({
       share: {
         accounts: [],
@@ -72,6 +72,8 @@ describe('launch permissions', () => {
       [
         '| Granted to | ID |',
         '| --- | --- |',
+        // A copy account is granted launch permission on the source so that it can copy it.
+        `| Account | ${cfg.copy.accounts[0].accountId} |`,
         '| Organization | arn:aws:organizations::111122223333:organization/o-abc |',
         '| Organizational unit | arn:aws:organizations::111122223333:ou/o-abc/ou-x |',
         '| Public | everyone |'

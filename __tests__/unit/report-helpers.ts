@@ -29,7 +29,7 @@ export function config(overrides: Partial<Config> = {}): Config {
       regionKmsKeyIds: {}
     },
     deregistrationProtection: true,
-    prune: { keep: 2, skipInUse: true, dryRun: false },
+    prune: { family: 'web', keep: 2, skipInUse: true, dryRun: false },
     timeoutMinutes: 120,
     dryRun: false,
     comment: { enabled: true, header: 'golden', token: 'ghs_test' },

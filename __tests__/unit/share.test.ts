@@ -48,14 +48,19 @@ beforeEach(() => {
 })
 
 describe('shareImage', () => {
-  const target = { imageId: 'ami-1', region: REGION, snapshotIds: ['snap-1', 'snap-2'] }
+  const target = {
+    imageId: 'ami-1',
+    region: REGION,
+    accountId: ACCOUNT,
+    snapshotIds: ['snap-1', 'snap-2']
+  }
 
   it('adds accounts, organizations and OUs not yet present in one ModifyImageAttribute', async () => {
     ec2Mock
       .on(DescribeImageAttributeCommand)
       .resolves({ LaunchPermissions: [{ UserId: '222222222222' }] })
     const { ctx } = makeHarness()
-    const after = await shareImage(
+    const { after } = await shareImage(
       ctx,
       new EC2Client({ region: REGION }),
       target,
@@ -91,7 +96,7 @@ describe('shareImage', () => {
       LaunchPermissions: [{ UserId: '222222222222' }, { OrganizationArn: ORG }, { Group: 'all' }]
     })
     const { ctx } = makeHarness()
-    const after = await shareImage(
+    const { after } = await shareImage(
       ctx,
       new EC2Client({ region: REGION }),
       target,
@@ -106,7 +111,7 @@ describe('shareImage', () => {
       LaunchPermissions: [{ UserId: '222222222222' }, { UserId: '444444444444' }, { Group: 'all' }]
     })
     const { ctx } = makeHarness()
-    const after = await shareImage(
+    const { after } = await shareImage(
       ctx,
       new EC2Client({ region: REGION }),
       target,
@@ -178,7 +183,7 @@ describe('shareImage', () => {
 
   it('reads nothing before granting on an AMI created by this run (add mode)', async () => {
     const { ctx } = makeHarness()
-    const after = await shareImage(
+    const { after } = await shareImage(
       ctx,
       new EC2Client({ region: REGION }),
       { ...target, createdThisRun: true },

@@ -1,4 +1,5 @@
 // buildImage for instance-id and ami-id, if-exists (fail | reuse | replace), and the dry run.
+import { createPlanner } from '../../src/plan.js'
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import {
   CreateImageCommand,
@@ -100,7 +101,7 @@ describe('instance-id', () => {
 
   it('no tags -> no TagSpecifications; no-reboot passes through', async () => {
     const t = makeContext({
-      source: { kind: 'instance', instanceId: 'i-1', noReboot: true }
+      source: { kind: 'instance', instanceId: 'i-1', noReboot: true, amiName: NAME }
     })
     await buildImage(t.ctx)
     expect(ec2Mock.commandCalls(CreateImageCommand)[0].args[0].input).toEqual({
@@ -128,13 +129,6 @@ describe('instance-id', () => {
     expect(error.message).toContain(
       'StateReason Client.InvalidKMSKey.InvalidState: The KMS key is disabled'
     )
-  })
-
-  it('ami-name is required', async () => {
-    const t = makeContext({ amiName: undefined })
-    const error = await buildImage(t.ctx).catch((e) => e)
-    expect(error).toBeInstanceOf(InputError)
-    expect(error.message).toBe('ami-name: required with instance-id')
   })
 })
 
@@ -192,7 +186,7 @@ describe('if-exists', () => {
       document: 'Bake',
       parameters: { TargetAmiName: ['bake-{{global:DATE_TIME}}'] }
     }
-    t.ctx.config.dryRun = true
+    t.ctx.plan = createPlanner(true)
     await buildImage(t.ctx)
     expect(ec2Mock.commandCalls(DescribeImagesCommand)).toHaveLength(0)
   })
@@ -307,8 +301,7 @@ describe('ami-id', () => {
       'an empty answer',
       undefined,
       `ami-id: ${OLD} does not exist in ${REGION} or is not visible to account ${ACCOUNT}`
-    ],
-    ['Malformed', awsError('InvalidAMIID.Malformed'), `ami-id: "${OLD}" is not a valid AMI ID`]
+    ]
   ])('%s -> InputError naming ami-id', async (_label, error, message) => {
     if (error) ec2Mock.on(DescribeImagesCommand, { ImageIds: [OLD] }).rejects(error)
     else ec2Mock.on(DescribeImagesCommand, { ImageIds: [OLD] }).resolves({ Images: [] })
@@ -380,12 +373,13 @@ describe('dry run', () => {
       planned: true,
       source: 'instance'
     })
-    expect(t.ctx.plan).toEqual([
+    // DryRunOperation: allowed, so the plan has the build and no problem.
+    expect(t.ctx.plan.items).toEqual([
       {
         phase: 'build',
-        text: expect.stringContaining(`Would create AMI "${NAME}" from i-0123456789abcdef0`)
-      },
-      { phase: 'check', text: 'CreateImage from i-0123456789abcdef0: would succeed' }
+        text: expect.stringContaining(`Would create AMI "${NAME}" from i-0123456789abcdef0`),
+        calls: [{ action: 'ec2:CreateImage', accountId: ACCOUNT, region: REGION }]
+      }
     ])
   })
 
@@ -401,7 +395,7 @@ describe('dry run', () => {
       )
     const t = makeContext({ dryRun: true })
     await buildImage(t.ctx)
-    expect(t.ctx.plan[1]).toEqual({
+    expect(t.ctx.plan.items[1]).toEqual({
       phase: 'check',
       problem: true,
       text: expect.stringContaining('the role lacks permission ec2:CreateImage')
@@ -413,7 +407,7 @@ describe('dry run', () => {
     ec2Mock.on(CreateImageCommand).rejects(awsError('DryRunOperation'))
     const fail = makeContext({ dryRun: true })
     await buildImage(fail.ctx)
-    expect(fail.ctx.plan[0]).toMatchObject({
+    expect(fail.ctx.plan.items[0]).toMatchObject({
       phase: 'check',
       problem: true,
       text: expect.stringContaining(`already exists in ${REGION}: ${OLD}`)
@@ -421,16 +415,17 @@ describe('dry run', () => {
 
     const reuse = makeContext({ dryRun: true, ifExists: 'reuse' })
     expect(await buildImage(reuse.ctx)).toMatchObject({ id: OLD, reused: true })
-    expect(reuse.ctx.plan).toEqual([
+    expect(reuse.ctx.plan.items).toEqual([
       { phase: 'build', text: `Would reuse ${OLD} ("${NAME}"), which already exists` }
     ])
 
     const replace = makeContext({ dryRun: true, ifExists: 'replace' })
     ec2Mock.on(DescribeImageReferencesCommand).resolves({ ImageReferences: [] })
     await buildImage(replace.ctx)
-    expect(replace.ctx.plan[0]).toEqual({
+    expect(replace.ctx.plan.items[0]).toEqual({
       phase: 'build',
-      text: expect.stringContaining(`Would deregister ${OLD}`)
+      text: expect.stringContaining(`Would deregister ${OLD}`),
+      calls: [{ action: 'ec2:DeregisterImage', accountId: ACCOUNT, region: REGION }]
     })
 
     ec2Mock
@@ -438,7 +433,7 @@ describe('dry run', () => {
       .resolves({ Images: [awsImage(OLD, { DeregistrationProtection: 'enabled-with-cooldown' })] })
     const locked = makeContext({ dryRun: true, ifExists: 'replace' })
     await buildImage(locked.ctx)
-    expect(locked.ctx.plan[0]).toMatchObject({
+    expect(locked.ctx.plan.items[0]).toMatchObject({
       problem: true,
       text: expect.stringContaining('deregistration protection')
     })
@@ -472,10 +467,11 @@ describe('dry run', () => {
     expect(ssmMock.calls().map((c) => c.args[0].constructor.name)).toEqual([
       'DescribeDocumentCommand'
     ])
-    expect(t.ctx.plan).toEqual([
+    expect(t.ctx.plan.items).toEqual([
       {
         phase: 'build',
-        text: `Would start runbook Bake version 2 with InstanceId=i-9; TargetAmiName=${NAME}, then tag and wait for its AMI`
+        text: `Would start runbook Bake version 2 with InstanceId=i-9; TargetAmiName=${NAME}, then tag and wait for its AMI`,
+        calls: [{ action: 'ssm:StartAutomationExecution', accountId: ACCOUNT, region: REGION }]
       }
     ])
   })
@@ -489,9 +485,9 @@ describe('dry run', () => {
     expect(image.id).toBe(OLD)
     expect(image.planned).toBeUndefined()
     expect(ec2Sent()).toEqual(['DescribeImagesCommand'])
-    expect(t.ctx.plan.map((p) => p.text)).toEqual([
-      `Would tag ${OLD} and its snapshots`,
-      `Would wait for ${OLD} (now pending) to become available`
+    expect(t.ctx.plan.items.map((p) => p.text)).toEqual([
+      `Would wait for ${OLD} (now pending) to become available`,
+      `Would tag ${OLD} and its snapshots with team, ami-share-action:family`
     ])
   })
 })

@@ -1,5 +1,6 @@
 // Test harness for the sources, wait and post tests: a RunContext with a fake clock whose sleep
 // advances time instantly, SDK clients mocked by aws-sdk-client-mock, and AWS-shaped errors.
+import { createPlanner } from '../../src/plan.js'
 import { EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2'
 import { KMSClient } from '@aws-sdk/client-kms'
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas'
@@ -16,7 +17,12 @@ export const T0 = new Date('2026-01-02T03:04:05Z')
 
 export function makeConfig(overrides: Partial<Config> = {}): Config {
   return {
-    source: { kind: 'instance', instanceId: 'i-0123456789abcdef0', noReboot: false },
+    source: {
+      kind: 'instance',
+      instanceId: 'i-0123456789abcdef0',
+      noReboot: false,
+      amiName: overrides.amiName ?? 'golden-20260102030405'
+    },
     region: REGION,
     amiName: 'golden-20260102030405',
     tags: {},
@@ -97,7 +103,7 @@ export function makeContext(overrides: Partial<Config> = {}): TestContext {
         test.ctx.warnings.push(message)
         logs.push(`warn: ${message}`)
       },
-      plan: []
+      plan: createPlanner(Boolean(overrides.dryRun))
     }
   }
   return test

@@ -4,7 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { ImageFailedError, WaitTimeoutError } from '../../src/aws/errors.js'
 import { CancelledError } from '../../src/context.js'
 import { findOwnImageByName } from '../../src/image/find.js'
-import { formatDuration, snapshotsOf, waitForImage } from '../../src/image/wait.js'
+import { formatDuration } from '../../src/duration.js'
+import { snapshotsOf, waitForImage } from '../../src/image/wait.js'
 import { awsError, makeContext, REGION } from './source-context.js'
 
 const ec2Mock = mockClient(EC2Client)
@@ -35,7 +36,7 @@ describe('waitForImage', () => {
     expect(calls).toHaveLength(3)
     expect(calls[0].args[0].input).toEqual({ ImageIds: [AMI] })
     expect(t.logs).toEqual([
-      `info: ${AMI} in ${REGION}: not visible yet (0s elapsed)`,
+      `info: ${AMI} in ${REGION}: not visible yet (<1s elapsed)`,
       expect.stringMatching(new RegExp(`^info: ${AMI} in ${REGION}: pending \\(\\d+s elapsed\\)$`)),
       expect.stringMatching(/available after \d+s$/)
     ])
@@ -70,7 +71,7 @@ describe('waitForImage', () => {
     }).catch((e) => e)
     expect(error).toBeInstanceOf(WaitTimeoutError)
     expect(error.message).toBe(
-      `${AMI} in ${REGION} was not available after 5m00s (timeout-minutes); last state: pending`
+      `${AMI} in ${REGION} was not available after 5m 00s (timeout-minutes); last state: pending`
     )
     // bounded: roughly one poll per interval, no busy loop
     expect(ec2Mock.commandCalls(DescribeImagesCommand).length).toBeLessThan(10)
@@ -167,7 +168,7 @@ describe('findOwnImageByName', () => {
 describe('formatDuration', () => {
   it('formats seconds, minutes and hours', () => {
     expect(formatDuration(4_400)).toBe('4s')
-    expect(formatDuration(125_000)).toBe('2m05s')
-    expect(formatDuration(2 * 3600_000 + 7 * 60_000)).toBe('2h07m')
+    expect(formatDuration(125_000)).toBe('2m 05s')
+    expect(formatDuration(2 * 3600_000 + 7 * 60_000)).toBe('2h 07m')
   })
 })

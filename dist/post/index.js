@@ -63268,7 +63268,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4026:
+/***/ 2525:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -66351,10 +66351,9 @@ function createClients(buildRegion, sessionName = 'ami-share-action') {
     };
 }
 
-;// CONCATENATED MODULE: ./src/config/input-error.ts
-// InputError lives in its own module so the parsers can throw it without importing config.ts.
+;// CONCATENATED MODULE: ./src/errors.ts
 /** A problem with an input; the message always names the input and the fix. */
-class input_error_InputError extends Error {
+class errors_InputError extends Error {
     input;
     problems;
     constructor(input, message, 
@@ -66366,50 +66365,15 @@ class input_error_InputError extends Error {
         this.name = 'InputError';
     }
 }
-
-;// CONCATENATED MODULE: ./src/context.ts
-class context_CancelledError extends Error {
-    constructor(message = 'The job was cancelled') {
-        super(message);
-        this.name = 'CancelledError';
+/** An AMI with the configured name already exists and `if-exists` says not to proceed. */
+class ImageExistsError extends errors_InputError {
+    imageId;
+    constructor(imageId, message) {
+        super('if-exists', message);
+        this.imageId = imageId;
+        this.name = 'ImageExistsError';
     }
 }
-function abortableSleep(signal) {
-    return (ms) => new Promise((resolve, reject) => {
-        if (signal.aborted)
-            return reject(new context_CancelledError());
-        const timer = setTimeout(() => {
-            signal.removeEventListener('abort', onAbort);
-            resolve();
-        }, ms);
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(new context_CancelledError());
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-    });
-}
-
-;// CONCATENATED MODULE: ./src/types.ts
-// Plain values that flow between the phases (see DESIGN.md "The pipeline").
-/** A phase failed after producing something the report must still show (e.g. copies that finished). */
-class PartialFailure extends Error {
-    fleet;
-    prune;
-    constructor(message, fleet, prune) {
-        super(message);
-        this.fleet = fleet;
-        this.prune = prune;
-        this.name = 'PartialFailure';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/aws/errors.ts
-// AWS error -> one message with the service's reason and a hint the user can act on.
-// Also the error classes the build and wait phases throw, so other phases can recognise them.
-
-
-
 /** An AMI reached a terminal bad state (`failed`, `error`, `invalid`, …); carries its StateReason. */
 class errors_ImageFailedError extends Error {
     imageId;
@@ -66447,6 +66411,48 @@ class errors_RunbookFailedError extends Error {
         this.name = 'RunbookFailedError';
     }
 }
+class errors_CancelledError extends Error {
+    constructor(message = 'The job was cancelled') {
+        super(message);
+        this.name = 'CancelledError';
+    }
+}
+/** Pruning stopped between versions because the job was cancelled. */
+class PruneCancelled extends errors_CancelledError {
+    constructor() {
+        super('The job was cancelled while pruning');
+        this.name = 'PruneCancelled';
+    }
+}
+/** The AMI was already gone (another run pruned it, or eventual consistency). */
+class AlreadyGone extends Error {
+    imageId;
+    code;
+    constructor(imageId, code) {
+        super(`${imageId} was already deregistered (${code})`);
+        this.imageId = imageId;
+        this.code = code;
+        this.name = 'AlreadyGone';
+    }
+}
+/** A phase failed after producing something the report must still show (e.g. copies that finished). */
+class PartialFailure extends Error {
+    fleet;
+    prune;
+    constructor(message, fleet, prune) {
+        super(message);
+        this.fleet = fleet;
+        this.prune = prune;
+        this.name = 'PartialFailure';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/aws/errors.ts
+// AWS error -> one message with the service's reason and a hint the user can act on.
+// Also the error classes the build and wait phases throw, so other phases can recognise them.
+
+// The classes live in src/errors.ts; re-exported for the modules that import them from here.
+
 /** Attach the runbook execution a failure happened in, so the report can still name it. */
 function errors_withExecution(error, execution) {
     return Object.assign(error, { execution });
@@ -66463,20 +66469,11 @@ function imageOf(error) {
 }
 /** The runbook execution an error carries (RunbookFailedError, or a stopped/timed-out one). */
 function executionOf(error) {
-    if (error instanceof errors_RunbookFailedError)
+    if (error instanceof RunbookFailedError)
         return error.execution;
     if (typeof error !== 'object' || error === null)
         return undefined;
     return error.execution;
-}
-/** An AMI with the configured name already exists and `if-exists` says not to proceed. */
-class ImageExistsError extends input_error_InputError {
-    imageId;
-    constructor(imageId, message) {
-        super('if-exists', message);
-        this.imageId = imageId;
-        this.name = 'ImageExistsError';
-    }
 }
 /** The AWS error code of an SDK exception (`InvalidAMIID.NotFound`, `ThrottlingException`, …). */
 function errors_errorCode(error) {
@@ -66560,9 +66557,9 @@ function trimMessage(message) {
 }
 /** One line (or a few) for the user: AWS code and message plus a hint. Never a stack trace. */
 function errors_describeError(error) {
-    if (error instanceof context_CancelledError)
+    if (error instanceof errors_CancelledError)
         return `Cancelled: ${error.message}`;
-    if (error instanceof input_error_InputError)
+    if (error instanceof errors_InputError)
         return error.message;
     if (!(error instanceof Error)) {
         if (typeof error === 'object' && error !== null && 'message' in error) {
@@ -66622,6 +66619,25 @@ function describeCall(call) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/context.ts
+
+
+function abortableSleep(signal) {
+    return (ms) => new Promise((resolve, reject) => {
+        if (signal.aborted)
+            return reject(new CancelledError());
+        const timer = setTimeout(() => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+        }, ms);
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(new CancelledError());
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/prune/pacer.ts
 // Client-side pacing that mirrors an EC2 token bucket, so a long run of calls flows at the
 // refill rate instead of emptying the bucket and leaning on SDK retries (whose retry quota of
@@ -66752,6 +66768,10 @@ function poller_createPoller(ctx, client, expected) {
         }
     };
 }
+
+;// CONCATENATED MODULE: ./src/config/input-error.ts
+// InputError lives in src/errors.ts with the other error classes; re-exported for the parsers.
+
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
@@ -67187,20 +67207,12 @@ async function recordDurations(ctx, image, copies) {
 
 
 
+
 /** States after which an image never becomes available. */
 const BAD_STATES = new Set(['failed', 'error', 'invalid', 'deregistered', 'disabled']);
 /** How often a "still waiting" line is logged when nothing changes. */
 const HEARTBEAT_MS = 60_000;
 
-function wait_formatDuration(ms) {
-    const s = Math.round(ms / 1000);
-    if (s < 60)
-        return `${s}s`;
-    const m = Math.floor(s / 60);
-    return m < 60
-        ? `${m}m${String(s % 60).padStart(2, '0')}s`
-        : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
 /**
  * Polls DescribeImages until `available`, on the adaptive cadence of aws/poller.ts (sparse while
  * the expected end is far, dense near it; ctx.config.pollIntervalMs without an expectation).
@@ -67244,7 +67256,7 @@ async function wait_waitForImage(ctx, ec2, imageId, options) {
         const state = image?.State ?? (seen ? 'not visible any more' : 'not visible yet');
         if (image && state === 'available') {
             if (!first)
-                ctx.log.info(`${options.label}: available after ${wait_formatDuration(ctx.now().getTime() - started)}`);
+                ctx.log.info(`${options.label}: available after ${formatDuration(ctx.now().getTime() - started)}`);
             return image;
         }
         if (image && BAD_STATES.has(state)) {
@@ -67252,12 +67264,12 @@ async function wait_waitForImage(ctx, ec2, imageId, options) {
         }
         const now = ctx.now().getTime();
         if (state !== lastState || now - lastLogged >= HEARTBEAT_MS) {
-            ctx.log.info(`${options.label}: ${state} (${wait_formatDuration(now - started)} elapsed)`);
+            ctx.log.info(`${options.label}: ${state} (${formatDuration(now - started)} elapsed)`);
             lastState = state;
             lastLogged = now;
         }
         if (now >= deadline) {
-            throw new WaitTimeoutError(`${options.label} was not available after ${wait_formatDuration(options.timeoutMs)} (timeout-minutes); last state: ${state}`, state);
+            throw new WaitTimeoutError(`${options.label} was not available after ${formatDuration(options.timeoutMs)} (timeout-minutes); last state: ${state}`, state);
         }
         await poller.sleep(deadline);
     }
@@ -67303,8 +67315,18 @@ async function image_record_tagImageAndSnapshots(ctx, ec2, image) {
     if (!tags.length || !image.ImageId)
         return;
     const resources = [image.ImageId, ...snapshotsOf(image).map((s) => s.id)];
-    await ec2.send(new CreateTagsCommand({ Resources: resources, Tags: tags }));
-    ctx.log.info(`Tagged ${resources.join(', ')} with ${tags.map((t) => t.Key).join(', ')}`);
+    const keys = tags.map((t) => t.Key).join(', ');
+    await ctx.plan.change({
+        phase: 'build',
+        text: `Would tag ${image.ImageId} and its snapshots with ${keys}`,
+        calls: [
+            { action: 'ec2:CreateTags', accountId: image.OwnerId ?? '', region: ctx.config.region }
+        ],
+        planned: undefined
+    }, async () => {
+        await ec2.send(new CreateTagsCommand({ Resources: resources, Tags: tags }));
+        ctx.log.info(`Tagged ${resources.join(', ')} with ${keys}`);
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/source/left-behind.ts
@@ -67475,6 +67497,7 @@ function isTerminal(status) {
 
 
 
+
 /** State keys shared with post.ts, which stops an execution the main step left running. */
 const EXECUTION_STATE = 'automation-execution-id';
 const EXECUTION_REGION_STATE = 'automation-execution-region';
@@ -67520,12 +67543,10 @@ function describeParameters(parameters) {
         ? entries.map(([k, v]) => `${k}=${v.join(',')}`).join('; ')
         : 'no parameters';
 }
-function planRunbook(ctx, plan) {
+/** The plan line of a runbook build. */
+function planRunbook(plan) {
     const version = plan.documentVersion ? ` version ${plan.documentVersion}` : '';
-    ctx.plan.push({
-        phase: 'build',
-        text: `Would start runbook ${plan.document}${version} with ${describeParameters(plan.parameters)}, then tag and wait for its AMI`
-    });
+    return `Would start runbook ${plan.document}${version} with ${describeParameters(plan.parameters)}, then tag and wait for its AMI`;
 }
 function toStepReport(step) {
     const details = step.FailureDetails;
@@ -67823,7 +67844,7 @@ async function post(options = {}) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_step_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4026);
+/* harmony import */ var _post_step_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2525);
 // Entry point of the post step (dist/post/index.js): stop a runbook the main step left running.
 
 await (0,_post_step_js__WEBPACK_IMPORTED_MODULE_0__/* .post */ .b)();

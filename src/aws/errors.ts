@@ -1,49 +1,18 @@
 // AWS error -> one message with the service's reason and a hint the user can act on.
 // Also the error classes the build and wait phases throw, so other phases can recognise them.
-import { InputError } from '../config/input-error.js'
-import { CancelledError } from '../context.js'
-import { PartialFailure, type ExecutionReport, type Image } from '../types.js'
+import {
+  CancelledError,
+  ImageExistsError,
+  ImageFailedError,
+  InputError,
+  PartialFailure,
+  RunbookFailedError,
+  WaitTimeoutError
+} from '../errors.js'
+import type { ExecutionReport, Image } from '../types.js'
 
-/** An AMI reached a terminal bad state (`failed`, `error`, `invalid`, …); carries its StateReason. */
-export class ImageFailedError extends Error {
-  constructor(
-    readonly imageId: string,
-    readonly state: string,
-    readonly reasonCode?: string,
-    readonly reasonMessage?: string,
-    label = imageId
-  ) {
-    // EC2's StateReason message usually repeats the code ("Server.InternalError: Internal …").
-    const reason =
-      reasonCode && reasonMessage?.startsWith(reasonCode)
-        ? reasonMessage
-        : [reasonCode, reasonMessage].filter(Boolean).join(': ')
-    super(`${label} is in state ${state}${reason ? ` (StateReason ${reason})` : ''}`)
-    this.name = 'ImageFailedError'
-  }
-}
-
-/** A wait (image, copy or runbook) hit `timeout-minutes`; the message says where it stood. */
-export class WaitTimeoutError extends Error {
-  constructor(
-    message: string,
-    readonly lastState?: string
-  ) {
-    super(message)
-    this.name = 'WaitTimeoutError'
-  }
-}
-
-/** The runbook ended in a failure status; the message names the failed step and its reason. */
-export class RunbookFailedError extends Error {
-  constructor(
-    message: string,
-    readonly execution: ExecutionReport
-  ) {
-    super(message)
-    this.name = 'RunbookFailedError'
-  }
-}
+// The classes live in src/errors.ts; re-exported for the modules that import them from here.
+export { ImageExistsError, ImageFailedError, RunbookFailedError, WaitTimeoutError }
 
 /** Attach the runbook execution a failure happened in, so the report can still name it. */
 export function withExecution<E extends Error>(error: E, execution: ExecutionReport): E {
@@ -66,17 +35,6 @@ export function executionOf(error: unknown): ExecutionReport | undefined {
   if (error instanceof RunbookFailedError) return error.execution
   if (typeof error !== 'object' || error === null) return undefined
   return (error as { execution?: ExecutionReport }).execution
-}
-
-/** An AMI with the configured name already exists and `if-exists` says not to proceed. */
-export class ImageExistsError extends InputError {
-  constructor(
-    readonly imageId: string,
-    message: string
-  ) {
-    super('if-exists', message)
-    this.name = 'ImageExistsError'
-  }
 }
 
 interface AwsLikeError {

@@ -1,4 +1,4 @@
-// Inputs that INTERFACE.md promises but this version does not carry out yet (testing, roll-out,
+// Inputs that action.yml and the README promise but this version does not carry out yet (testing, roll-out,
 // rebuild if-changed). action.yml declares them so the names are reserved and
 // GitHub does not drop them with a mere "Unexpected input" warning; a value that asks for the
 // missing behaviour is an input error, never silently ignored.

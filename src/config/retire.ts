@@ -1,8 +1,8 @@
 // The retirement inputs of pruning (INTERFACE.md "Lifecycle"): how a pruned version goes
 // (deregister or disable), when versions this action disabled are deregistered, the last-launch
 // window and the Recycle Bin requirement. A section reader: every problem goes to `problems`.
-import { InputError } from './input-error.js'
-import { parseBoolean, parseDuration, parseEnum } from './values.js'
+import type { Inputs } from './problems.js'
+import { parseDuration, parseEnum } from './values.js'
 
 export type PruneAction = 'deregister' | 'disable'
 const PRUNE_ACTIONS: readonly PruneAction[] = ['deregister', 'disable']
@@ -24,31 +24,14 @@ export const RETIRE_INPUTS = [
   'prune-require-recycle-bin'
 ] as const
 
-/** Collects problems instead of throwing, so every bad input is reported at once. */
-export interface Problems {
-  add(problem: InputError): void
-}
-
 /**
  * `pruning`: prune-keep is set (else every retirement input that asks for something is an error,
  * reported by the prune reader's own rule for inputs without prune-keep).
  */
-export function readRetire(
-  input: (name: string) => string,
-  problems: Problems,
-  pruning: boolean
-): RetireConfig {
-  const attempt = <T>(check: () => T): T | undefined => {
-    try {
-      return check()
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error
-      problems.add(error)
-      return undefined
-    }
-  }
-  const fail = (name: string, message: string): void =>
-    problems.add(new InputError(name, `${name}: ${message}`))
+export function readRetire(inputs: Inputs, pruning: boolean): RetireConfig {
+  const { input, problems } = inputs
+  const attempt = <T>(check: () => T): T | undefined => problems.attempt(check)
+  const fail = (name: string, message: string): void => problems.fail(name, message)
 
   const rawAction = input('prune-action')
   const action = attempt(() => parseEnum('prune-action', rawAction, PRUNE_ACTIONS, 'deregister'))
@@ -60,10 +43,7 @@ export function readRetire(
   const unusedForMs = rawUnused
     ? attempt(() => parseDuration('prune-unused-for', rawUnused))
     : undefined
-  const requireRecycleBin =
-    attempt(() =>
-      parseBoolean('prune-require-recycle-bin', input('prune-require-recycle-bin'), false)
-    ) ?? false
+  const requireRecycleBin = inputs.bool('prune-require-recycle-bin', false)
 
   if (!pruning) {
     const set = [

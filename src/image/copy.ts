@@ -16,7 +16,9 @@ import { CancelledError, type RunContext } from '../context.js'
 import type { FleetMember, Image } from '../types.js'
 import { reenableImage, untagWarning } from '../prune/disable.js'
 import { error, type Finding } from './findings.js'
-import { mapLimit, Semaphore } from './semaphore.js'
+import { formatDuration } from '../duration.js'
+import { mapLimit } from '../pool.js'
+import { Semaphore } from './semaphore.js'
 import { expectedCopy } from './durations.js'
 import { snapshotsOf, waitForImage } from './wait.js'
 
@@ -212,6 +214,9 @@ export function conflictMessage(
 
 export type OnCopyAvailable = (member: FleetMember, ec2: EC2Client) => Promise<void>
 
+/** Where a dry run's planned copy stands in plan lines: it has no ID yet. */
+export const PLANNED_COPY_ID = 'the new copy'
+
 /**
  * Copies into every checked target; different regions run in parallel, each region's snapshot
  * copies are bounded. Never throws for one target: a failed copy is a member with state
@@ -221,7 +226,9 @@ export async function copyToTargets(
   ctx: RunContext,
   image: Image,
   checks: TargetCheck[],
-  onAvailable: OnCopyAvailable
+  onAvailable: OnCopyAvailable,
+  /** Accounts that can already launch the source: a dry run can probe CopyImage only in them. */
+  sourceVisibleTo: readonly string[] = []
 ): Promise<FleetMember[]> {
   // The limit is per destination region per account: each (account, region) has its own slots.
   const slots = new Map<string, Semaphore>()
@@ -232,7 +239,9 @@ export async function copyToTargets(
     return s
   }
   return Promise.all(
-    checks.map((check) => copyOne(ctx, image, check, slotsFor(check.target), onAvailable))
+    checks.map((check) =>
+      copyOne(ctx, image, check, slotsFor(check.target), onAvailable, sourceVisibleTo)
+    )
   )
 }
 
@@ -241,7 +250,8 @@ async function copyOne(
   image: Image,
   check: TargetCheck,
   slots: Semaphore,
-  onAvailable: OnCopyAvailable
+  onAvailable: OnCopyAvailable,
+  sourceVisibleTo: readonly string[]
 ): Promise<FleetMember> {
   const { target } = check
   const label = targetLabel(target)
@@ -258,6 +268,7 @@ async function copyOne(
     member.state = 'failed'
     member.error = reason
     ctx.log.warning(`Copy to ${label} failed: ${reason}`)
+    ctx.plan.note('copy', `Copy to ${label} would fail: ${reason}`, { problem: true })
     return member
   }
   if (check.error) return fail(check.error)
@@ -279,31 +290,72 @@ async function copyOne(
         member.imageId = existing.image.ImageId!
         member.reused = true
         if (existing.image.State === 'disabled') {
-          const untagError = await reenableImage(ec2, member.imageId)
-          if (untagError) ctx.warn(untagWarning(member.imageId, label, untagError))
-          existing.image = { ...existing.image, State: 'available' }
-          ctx.log.info(`Re-enabled ${member.imageId} in ${label} (it was disabled)`)
+          // A disabled copy of this source: the way back re-enables it too.
+          const id = member.imageId
+          existing.image = await ctx.plan.change(
+            {
+              phase: 'copy',
+              text: `Re-enable ${id} in ${label} (EnableImage), a disabled copy of ${image.id}`,
+              calls: [
+                { action: 'ec2:EnableImage', accountId: target.accountId, region: target.region },
+                { action: 'ec2:DeleteTags', accountId: target.accountId, region: target.region }
+              ],
+              planned: { ...existing.image, State: 'available' as const }
+            },
+            async () => {
+              const untagError = await reenableImage(ec2, id)
+              if (untagError) ctx.warn(untagWarning(id, label, untagError))
+              ctx.log.info(`Re-enabled ${id} in ${label} (it was disabled)`)
+              return { ...existing.image, State: 'available' as const }
+            }
+          )
         }
         ctx.log.info(`Reusing ${member.imageId} in ${label} (copy of ${image.id})`)
+        ctx.plan.note('copy', `Reuse ${member.imageId} in ${label} (copy of ${image.id})`)
       } else {
-        const ImageId = await startCopy(ctx, ec2, copyImageInput(ctx, image, target), {
-          label,
-          deadline: started + ctx.config.timeoutMinutes * 60_000
-        })
+        const input = copyImageInput(ctx, image, target)
+        const key = copyKmsKey(ctx.config, target.region)
+        const visible =
+          !image.planned && (!target.account || sourceVisibleTo.includes(target.accountId))
+        const ImageId = await ctx.plan.change(
+          {
+            phase: 'copy',
+            text: `Copy ${image.id} to ${label}${key ? `, encrypted with ${key}` : ''}, tagged at creation`,
+            calls: [
+              { action: 'ec2:CopyImage', accountId: target.accountId, region: target.region }
+            ],
+            planned: PLANNED_COPY_ID,
+            ...(visible && {
+              probe: {
+                permission: 'ec2:CopyImage',
+                where: label,
+                send: () => ec2.send(new CopyImageCommand({ ...input, DryRun: true }))
+              }
+            })
+          },
+          () =>
+            startCopy(ctx, ec2, input, {
+              label,
+              deadline: started + ctx.config.timeoutMinutes * 60_000
+            })
+        )
         if (!ImageId) throw new Error('CopyImage returned no ImageId')
         member.imageId = ImageId
         ctx.log.info(
           `Copying ${image.id} to ${label}: ${ImageId} (${weight} snapshot(s); ${slots.inUse}/${SNAPSHOT_COPIES_PER_REGION} snapshot copies in flight there)`
         )
       }
+      // A dry run's copy does not exist: nothing to wait for, it would carry the source's snapshots.
       available =
-        reuse && existing.image.State === 'available'
-          ? existing.image
-          : await waitForImage(ctx, ec2, member.imageId, {
-              timeoutMs: ctx.config.timeoutMinutes * 60_000,
-              label: `${member.imageId} in ${label}`,
-              expected: expectedCopy(ctx, target.region)
-            })
+        ctx.plan.dryRun && !reuse
+          ? plannedCopy(image, member.imageId)
+          : reuse && (existing.image.State === 'available' || ctx.plan.dryRun)
+            ? existing.image
+            : await waitForImage(ctx, ec2, member.imageId, {
+                timeoutMs: ctx.config.timeoutMinutes * 60_000,
+                label: `${member.imageId} in ${label}`,
+                expected: expectedCopy(ctx, target.region)
+              })
     } finally {
       slots.release(held)
     }
@@ -317,15 +369,18 @@ async function copyOne(
     return fail(describeError(e))
   }
   member.snapshots = snapshotsOf(available)
-  member.state = 'available'
+  member.state = ctx.plan.dryRun && !member.reused ? 'planned' : 'available'
   // waitForImage logs when it became available; the duration goes to the summary.
-  if (!member.reused) member.durationMs = ctx.now().getTime() - started
+  if (!member.reused && !ctx.plan.dryRun) member.durationMs = ctx.now().getTime() - started
   try {
     await onAvailable(member, ec2)
   } catch (e) {
     member.error = describeError(e)
     ctx.log.warning(`${member.imageId} in ${label} exists, but: ${member.error}`)
+    ctx.plan.note('copy', `${member.imageId} in ${label}: ${member.error}`, { problem: true })
   }
+  // A planned copy has no ID; its placeholder served the plan lines of share and lifecycle.
+  if (member.state === 'planned') delete member.imageId
   return member
 }
 
@@ -368,7 +423,18 @@ export async function startCopy(
   }
 }
 
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000)
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`
+/** Dry run: the copy as it would land, with one placeholder snapshot per source snapshot. */
+function plannedCopy(image: Image, label: string): AwsImage {
+  return {
+    ImageId: label,
+    Name: image.name,
+    State: 'available',
+    BlockDeviceMappings: image.snapshots.map((s, i) => ({
+      Ebs: {
+        SnapshotId: `(snapshot ${i + 1})`,
+        VolumeSize: s.sizeGiB,
+        Encrypted: s.encrypted
+      }
+    }))
+  }
 }

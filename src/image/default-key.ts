@@ -9,7 +9,7 @@ import type { RunContext } from '../context.js'
 import type { Image } from '../types.js'
 import { copyKmsKey, targetLabel, type CopyTarget } from './copy.js'
 import { error, warning, type Finding } from './findings.js'
-import { mapLimit } from './semaphore.js'
+import { mapLimit } from '../pool.js'
 
 const LOOKUPS_IN_FLIGHT = 8
 const AWS_MANAGED_ALIAS = /(^|:)alias\/aws\/ebs$/

@@ -12,8 +12,8 @@ export const warning = (message: string): Finding => ({ severity: 'warning', mes
 
 /** Real run: warn on warnings, throw one error listing every error. Dry run: record all in the plan. */
 export function settleFindings(ctx: RunContext, findings: Finding[]): void {
-  if (ctx.config.dryRun) {
-    for (const f of findings) ctx.plan.push({ phase: 'check', text: f.message, problem: true })
+  if (ctx.plan.dryRun) {
+    for (const f of findings) ctx.plan.problem('check', new Error(f.message))
     return
   }
   for (const f of findings) if (f.severity === 'warning') ctx.warn(f.message)

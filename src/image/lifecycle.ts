@@ -9,7 +9,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm'
 import { sdk } from '../aws/clients.js'
 import { describeError, errorCode } from '../aws/errors.js'
 import type { RunContext } from '../context.js'
-import type { Image } from '../types.js'
+import type { Image, PlannedCall } from '../types.js'
 import { error, type Finding } from './findings.js'
 
 /** EnableImageDeprecation rounds seconds to the nearest minute: send and report that time. */
@@ -77,21 +77,44 @@ export async function applyLifecycle(
       `Deprecation and deregistration protection skipped for ${where}: another account owns it`
     )
   }
+  const call = (action: string): PlannedCall[] => [
+    { action, accountId: target.accountId, region: target.region }
+  ]
   if (config.deprecateAt && !target.notOwned) {
     const deprecateAt = roundToMinute(config.deprecateAt)
-    await attempt(`set the deprecation time of ${where}`, 'ec2:EnableImageDeprecation', () =>
-      target.ec2.send(
-        new EnableImageDeprecationCommand({ ImageId: target.imageId, DeprecateAt: deprecateAt })
-      )
+    await ctx.plan.change(
+      {
+        phase: 'lifecycle',
+        text: `Deprecate ${where} at ${deprecateAt.toISOString()}`,
+        calls: call('ec2:EnableImageDeprecation'),
+        planned: undefined
+      },
+      () =>
+        attempt(`set the deprecation time of ${where}`, 'ec2:EnableImageDeprecation', () =>
+          target.ec2.send(
+            new EnableImageDeprecationCommand({ ImageId: target.imageId, DeprecateAt: deprecateAt })
+          )
+        )
     )
     result.deprecateAt = deprecateAt
   }
   if (config.deregistrationProtection && !target.notOwned) {
-    await attempt(
-      `turn on deregistration protection for ${where}`,
-      'ec2:EnableImageDeregistrationProtection',
+    await ctx.plan.change(
+      {
+        phase: 'lifecycle',
+        text: `Turn on deregistration protection for ${where}`,
+        calls: call('ec2:EnableImageDeregistrationProtection'),
+        planned: undefined
+      },
       () =>
-        target.ec2.send(new EnableImageDeregistrationProtectionCommand({ ImageId: target.imageId }))
+        attempt(
+          `turn on deregistration protection for ${where}`,
+          'ec2:EnableImageDeregistrationProtection',
+          () =>
+            target.ec2.send(
+              new EnableImageDeregistrationProtectionCommand({ ImageId: target.imageId })
+            )
+        )
     )
     result.protected = true
   }
@@ -105,7 +128,7 @@ export async function applyLifecycle(
     result.protected ? 'deregistration protection on' : '',
     result.ssmParameter ? `SSM parameter ${result.ssmParameter}` : ''
   ].filter(Boolean)
-  if (done.length) ctx.log.info(`Lifecycle of ${where}: ${done.join(', ')}`)
+  if (done.length && !ctx.plan.dryRun) ctx.log.info(`Lifecycle of ${where}: ${done.join(', ')}`)
   return result
 }
 
@@ -120,13 +143,33 @@ async function publishParameter(
   target: LifecycleTarget
 ): Promise<boolean> {
   const ssm = await ctx.clients.ssm(target.region)
-  const { PutParameterCommand } = await sdk.ssm()
   const where = `SSM parameter ${name} in ${target.region}`
   const first = await readParameter(ssm, name)
   if (first.value === target.imageId) {
     ctx.log.info(`${where} already holds ${target.imageId}`)
     return true
   }
+  return ctx.plan.change(
+    {
+      phase: 'lifecycle',
+      text: `Set ${where} to ${target.imageId}`,
+      calls: [{ action: 'ssm:PutParameter', accountId: target.accountId, region: target.region }],
+      planned: true
+    },
+    () => putParameter(ctx, ssm, name, target, first)
+  )
+}
+
+/** PutParameter, then read it back until SSM holds it (it validates asynchronously). */
+async function putParameter(
+  ctx: RunContext,
+  ssm: SSMClient,
+  name: string,
+  target: LifecycleTarget,
+  first: { value?: string; error?: string }
+): Promise<boolean> {
+  const where = `SSM parameter ${name} in ${target.region}`
+  const { PutParameterCommand } = await sdk.ssm()
   await attempt(
     `write SSM parameter ${name} = ${target.imageId} in ${target.region}`,
     `ssm:PutParameter on parameter ${name} (and ec2:DescribeImages, which SSM uses to validate the aws:ec2:image data type)`,

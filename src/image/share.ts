@@ -146,6 +146,8 @@ export async function readLaunchPermissions(
 export interface ShareTarget {
   imageId: string
   region: string
+  /** The account that owns the AMI (the build account or a copy account). */
+  accountId: string
   /** Snapshot IDs that get createVolumePermission. */
   snapshotIds: string[]
   /**
@@ -155,6 +157,15 @@ export interface ShareTarget {
   createdThisRun?: boolean
   /** The copy account that owns it; undefined: the build account. */
   account?: CopyAccount
+  /** Dry run: the AMI does not exist yet (a planned build or copy), so it has no permissions. */
+  planned?: boolean
+}
+
+export interface ShareOutcome {
+  /** Launch permissions before this run's change (read, or known empty). */
+  before: LaunchPermissions
+  /** After the change, derived from `before` rather than re-read (dry run: what it would be). */
+  after: LaunchPermissions
 }
 
 const NO_PERMISSIONS: LaunchPermissions = {
@@ -166,34 +177,53 @@ const NO_PERMISSIONS: LaunchPermissions = {
 
 /**
  * Brings the AMI's launch permissions to `spec` in ONE ModifyImageAttribute (Add and Remove
- * together), then grants createVolumePermission on each snapshot. Returns the permissions after
- * the change, derived from the before-state rather than re-read.
+ * together), then grants createVolumePermission on each snapshot. A dry run plans the same calls.
  */
 export async function shareImage(
   ctx: RunContext,
   ec2: EC2Client,
   target: ShareTarget,
   spec: ShareSpec
-): Promise<LaunchPermissions> {
+): Promise<ShareOutcome> {
   // `exact` must see grants made outside this run; a fresh AMI in `add` mode has none to see.
-  const knownEmpty = target.createdThisRun === true && spec.mode === 'add'
-  const current = knownEmpty ? NO_PERMISSIONS : await readLaunchPermissions(ec2, target.imageId)
-  const change = planShareChange(current, spec)
+  const knownEmpty =
+    target.planned === true || (target.createdThisRun === true && spec.mode === 'add')
+  const before = knownEmpty ? NO_PERMISSIONS : await readLaunchPermissions(ec2, target.imageId)
+  const change = planShareChange(before, spec)
   await checkSharingQuota(ctx, target, entityCount(change.after))
+  const where = `${target.region} (account ${target.accountId})`
   if (change.add.length + change.remove.length > 0) {
-    await ec2.send(
-      new ModifyImageAttributeCommand({
-        ImageId: target.imageId,
-        LaunchPermission: {
-          ...(change.add.length ? { Add: change.add } : {}),
-          ...(change.remove.length ? { Remove: change.remove } : {})
-        }
-      })
+    const input = {
+      ImageId: target.imageId,
+      LaunchPermission: {
+        ...(change.add.length ? { Add: change.add } : {}),
+        ...(change.remove.length ? { Remove: change.remove } : {})
+      }
+    }
+    await ctx.plan.change(
+      {
+        phase: 'share',
+        text: shareText(`${target.imageId} in ${where}`, change),
+        calls: [
+          { action: 'ec2:ModifyImageAttribute', accountId: target.accountId, region: target.region }
+        ],
+        planned: undefined,
+        ...(!target.planned && {
+          probe: {
+            permission: 'ec2:ModifyImageAttribute',
+            where,
+            send: () => ec2.send(new ModifyImageAttributeCommand({ ...input, DryRun: true }))
+          }
+        })
+      },
+      async () => {
+        await ec2.send(new ModifyImageAttributeCommand(input))
+        ctx.log.info(`Shared ${target.imageId} in ${target.region}: ${describeChange(change)}`)
+      }
     )
-    ctx.log.info(`Shared ${target.imageId} in ${target.region}: ${describeChange(change)}`)
   }
-  await shareSnapshots(ec2, target.snapshotIds, spec.snapshotAccounts, knownEmpty, spec.mode)
-  return change.after
+  await shareSnapshots(ctx, ec2, target, spec.snapshotAccounts, knownEmpty, spec.mode)
+  return { before, after: change.after }
 }
 
 /**
@@ -216,15 +246,29 @@ async function checkSharingQuota(
     return
   }
   if (count > reading.value) {
-    throw new Error(
-      `Cannot share ${target.imageId} in ${target.region} with ${count} accounts, organizations and OUs: the "AMI sharing" quota there is ${reading.value} per AMI. Share with organizations or OUs instead of many accounts, or raise the quota (${AMI_SHARING.quotaCode}) in Service Quotas.`
+    ctx.plan.problem(
+      'share',
+      new Error(
+        `Cannot share ${target.imageId} in ${target.region} with ${count} accounts, organizations and OUs: the "AMI sharing" quota there is ${reading.value} per AMI. Share with organizations or OUs instead of many accounts, or raise the quota (${AMI_SHARING.quotaCode}) in Service Quotas.`
+      )
     )
   }
 }
 
+const permissionText = (list: LaunchPermission[]): string =>
+  list.map((p) => p.UserId ?? p.OrganizationArn ?? p.OrganizationalUnitArn ?? 'public').join(', ')
+
+/** The plan line of a launch-permission change. */
+function shareText(what: string, change: ShareChange): string {
+  const add = change.add.length ? `Share ${what} with ${permissionText(change.add)}` : ''
+  const remove = change.remove.length
+    ? `${add ? '; remove' : `From ${what}, remove`} the launch permissions of ${permissionText(change.remove)} (sharing-mode: exact)`
+    : ''
+  return add + remove
+}
+
 function describeChange(change: ShareChange): string {
-  const text = (list: LaunchPermission[]): string =>
-    list.map((p) => p.UserId ?? p.OrganizationArn ?? p.OrganizationalUnitArn ?? 'public').join(', ')
+  const text = permissionText
   return [
     change.add.length ? `added ${text(change.add)}` : '',
     change.remove.length ? `removed ${text(change.remove)}` : ''
@@ -238,14 +282,17 @@ function describeChange(change: ShareChange): string {
  * nothing). `knownEmpty`: the snapshots were created by this run, so none is granted yet.
  */
 export async function shareSnapshots(
+  ctx: RunContext,
   ec2: EC2Client,
-  snapshotIds: string[],
+  target: ShareTarget,
   accounts: string[],
   knownEmpty = false,
   mode: SharingMode = 'add'
 ): Promise<void> {
   if (accounts.length === 0 && mode === 'add') return
-  for (const snapshotId of snapshotIds) {
+  const where = `${target.region} (account ${target.accountId})`
+  const sends: { snapshotId: string; operation: 'Add' | 'Remove'; accounts: string[] }[] = []
+  for (const snapshotId of target.snapshotIds) {
     const current = knownEmpty
       ? undefined
       : await ec2.send(
@@ -261,27 +308,48 @@ export async function shareSnapshots(
     const missing = accounts.filter((account) => !granted.has(account))
     // `exact`: accounts no longer listed lose createVolumePermission too.
     const extra = mode === 'exact' ? grantedIds.filter((id) => !accounts.includes(id)) : []
-    // ModifySnapshotAttribute takes Add or Remove in one call, not both.
-    await modifySnapshotPermissions(ec2, snapshotId, 'Add', missing)
-    await modifySnapshotPermissions(ec2, snapshotId, 'Remove', extra)
+    // ModifySnapshotAttribute takes Add or Remove in one call, not both, and 500 at most.
+    for (const [operation, ids] of [
+      ['Add', missing],
+      ['Remove', extra]
+    ] as const) {
+      for (let i = 0; i < ids.length; i += SNAPSHOT_BATCH) {
+        sends.push({ snapshotId, operation, accounts: ids.slice(i, i + SNAPSHOT_BATCH) })
+      }
+    }
   }
-}
-
-async function modifySnapshotPermissions(
-  ec2: EC2Client,
-  snapshotId: string,
-  operation: 'Add' | 'Remove',
-  accounts: string[]
-): Promise<void> {
-  for (let i = 0; i < accounts.length; i += SNAPSHOT_BATCH) {
-    await ec2.send(
-      new ModifySnapshotAttributeCommand({
-        SnapshotId: snapshotId,
-        Attribute: 'createVolumePermission',
-        CreateVolumePermission: {
-          [operation]: accounts.slice(i, i + SNAPSHOT_BATCH).map((UserId) => ({ UserId }))
+  for (const operation of ['Add', 'Remove'] as const) {
+    const mine = sends.filter((s) => s.operation === operation)
+    if (mine.length === 0) continue
+    const snapshots = [...new Set(mine.map((s) => s.snapshotId))]
+    const who = [...new Set(mine.flatMap((s) => s.accounts))].join(', ')
+    const which = snapshots.length === 1 ? 'snapshot' : `${snapshots.length} snapshots`
+    const text =
+      operation === 'Add'
+        ? `Grant createVolumePermission on the ${which} of ${target.imageId} in ${where} to ${who}`
+        : `Remove createVolumePermission on the ${which} of ${target.imageId} in ${where} from ${who} (sharing-mode: exact)`
+    await ctx.plan.change(
+      {
+        phase: 'share',
+        text,
+        calls: mine.map(() => ({
+          action: 'ec2:ModifySnapshotAttribute',
+          accountId: target.accountId,
+          region: target.region
+        })),
+        planned: undefined
+      },
+      async () => {
+        for (const s of mine) {
+          await ec2.send(
+            new ModifySnapshotAttributeCommand({
+              SnapshotId: s.snapshotId,
+              Attribute: 'createVolumePermission',
+              CreateVolumePermission: { [operation]: s.accounts.map((UserId) => ({ UserId })) }
+            })
+          )
         }
-      })
+      }
     )
   }
 }

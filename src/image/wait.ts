@@ -1,6 +1,7 @@
 // Wait until an AMI is available: our own DescribeImages loop, because the SDK waiter polls
 // every 2 minutes after a while and hides StateReason when the image fails.
 import { DescribeImagesCommand, type EC2Client, type Image as AwsImage } from '@aws-sdk/client-ec2'
+import { formatDuration } from '../duration.js'
 import { errorCode, ImageFailedError, isTransient, WaitTimeoutError } from '../aws/errors.js'
 import { createPoller, type ExpectedWindow } from '../aws/poller.js'
 import { CancelledError, type RunContext } from '../context.js'
@@ -22,15 +23,6 @@ const BAD_STATES = new Set(['failed', 'error', 'invalid', 'deregistered', 'disab
 const HEARTBEAT_MS = 60_000
 
 export { jittered } from '../aws/poller.js'
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000)
-  if (s < 60) return `${s}s`
-  const m = Math.floor(s / 60)
-  return m < 60
-    ? `${m}m${String(s % 60).padStart(2, '0')}s`
-    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
-}
 
 /**
  * Polls DescribeImages until `available`, on the adaptive cadence of aws/poller.ts (sparse while

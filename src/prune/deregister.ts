@@ -8,19 +8,11 @@ import {
 } from '@aws-sdk/client-ec2'
 import type { PrunedVersion } from '../types.js'
 import type { Candidate } from './select.js'
+import { AlreadyGone } from '../errors.js'
+
+export { AlreadyGone }
 
 export type SnapshotOutcome = PrunedVersion['snapshots'][number]
-
-/** The AMI was already gone (another run pruned it, or eventual consistency). */
-export class AlreadyGone extends Error {
-  constructor(
-    readonly imageId: string,
-    readonly code: string
-  ) {
-    super(`${imageId} was already deregistered (${code})`)
-    this.name = 'AlreadyGone'
-  }
-}
 
 const GONE_CODES = new Set(['InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable'])
 

@@ -16,7 +16,7 @@ import { describeError, errorCode } from '../aws/errors.js'
 import type { RunContext } from '../context.js'
 import type { LaunchPermissions } from '../types.js'
 import type { ConsumerUse } from './guards.js'
-import { mapBounded } from './pool.js'
+import { mapBounded } from '../pool.js'
 
 export const USAGE_RESOURCE_TYPES = ['ec2:Instance', 'ec2:LaunchTemplate']
 /** A report younger than this answers for the AMI (the reuse window). */

@@ -1,4 +1,5 @@
 // Small formatters shared by the job summary and the PR comment.
+import { formatDuration } from '../duration.js'
 import { SNAPSHOT_PRICE_PER_GB_MONTH } from '../prune/storage.js'
 import { cell, link } from './markdown.js'
 
@@ -11,15 +12,10 @@ export const SNAPSHOT_USD_PER_GB_MONTH = SNAPSHOT_PRICE_PER_GB_MONTH
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/
 
-/** 850 → "<1s", 62_000 → "1m 02s", 3_720_000 → "1h 02m". */
+/** A duration for the summary (src/duration.ts), or a dash when there is none. */
 export function duration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '—'
-  const seconds = Math.round(ms / 1000)
-  if (seconds < 1) return '<1s'
-  if (seconds < 60) return `${seconds}s`
-  const minutes = Math.floor(seconds / 60)
-  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`
-  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`
+  return formatDuration(ms)
 }
 
 export function between(start?: Date, end?: Date): number | undefined {

@@ -3,13 +3,18 @@
 // problem becomes a warning.
 import * as core from '@actions/core'
 import type { RunContext } from '../context.js'
+import { plannedCalls } from '../plan.js'
 import type { Result } from '../types.js'
 import { buildComment, upsertComment } from './comment.js'
 import { writeOutputs } from './outputs.js'
 import { buildSummary, writeSummary } from './summary.js'
 
+/** The debug line that lists a dry run's planned AWS calls (the plan-agreement e2e test reads it). */
+export const PLANNED_CALLS_PREFIX = 'Planned AWS calls: '
+
 export async function report(ctx: RunContext, result: Result): Promise<void> {
   const { config } = ctx
+  if (result.plan) core.debug(PLANNED_CALLS_PREFIX + JSON.stringify(plannedCalls(result.plan)))
   await attempt('the step outputs', () => writeOutputs(config, result))
   await attempt('the job summary', () => writeSummary(buildSummary(config, result)))
   if (config.comment.enabled) {

@@ -1,4 +1,4 @@
-// The step outputs (INTERFACE.md "Outputs"), computed from what exists, even after a failure.
+// The step outputs (the README and action.yml list them), computed from what exists, even after a failure.
 import { sourceMember as imageAsMember } from '../fleet.js'
 import * as core from '@actions/core'
 import type { Config } from '../config.js'

@@ -1,6 +1,8 @@
 // Sections of the report, shared by the job summary and the PR comment. Each returns Markdown
 // blocks (paragraphs, tables, lists: kept apart so truncation can cut between them). Untrusted
 // strings are escaped here, at the point of use.
+import { sourceMember } from '../fleet.js'
+import { sourceShareSpec } from '../image/share.js'
 import type { Config } from '../config.js'
 import type {
   ExecutionReport,
@@ -92,13 +94,12 @@ export function fleetTable(result: Result, compact: boolean): string[] {
 /** The launch permissions of the build-region AMI (or, in a dry run, what would be granted). */
 export function permissionsSection(config: Config, result: Result): string[] {
   const source = fleetMembers(result).find((m) => m.role === 'source')
-  const planned = Boolean(result.plan) && !source?.sharedWith
-  const perms: LaunchPermissions = source?.sharedWith ?? {
-    accounts: planned ? config.share.accounts : [],
-    organizations: planned ? config.share.organizations : [],
-    organizationalUnits: planned ? config.share.organizationalUnits : [],
-    public: planned ? config.share.public : false
-  }
+  // A dry run's source carries the grants the real run would make (copy-accounts included).
+  const planned = Boolean(result.plan)
+  const none = { accounts: [], organizations: [], organizationalUnits: [], public: false }
+  // No share step ran (the plan stopped before it): what the source's share would grant.
+  const perms: LaunchPermissions =
+    source?.sharedWith ?? (planned ? sourceShareSpec(config, result.image?.ownerId ?? '') : none)
   const title = planned ? '### Launch permissions (would grant)' : '### Launch permissions'
   const rows: string[][] = [
     ...perms.accounts.map((id) => ['Account', cell(id)]),
@@ -334,18 +335,10 @@ export function fleetMembers(result: Result): FleetMember[] {
   }
   const image = result.image
   if (!image) return []
-  return [
-    {
-      accountId: image.ownerId || image.accountId,
-      region: image.region,
-      imageId: image.planned ? undefined : image.id,
-      name: image.name,
-      role: 'source',
-      state: image.planned ? 'planned' : 'available',
-      reused: image.reused,
-      snapshots: image.snapshots
-    }
-  ]
+  const member = sourceMember(image, image.ownerId || image.accountId)
+  // A planned build has no AMI ID to show yet.
+  const { imageId: _planned, ...withoutId } = member
+  return [image.planned ? withoutId : member]
 }
 
 function sharedSummary(perms: LaunchPermissions | undefined): string {

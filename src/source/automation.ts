@@ -15,7 +15,8 @@ import {
 import { CancelledError, type RunContext } from '../context.js'
 import { createPoller } from '../aws/poller.js'
 import { expectedBuild, pastDurations } from '../image/durations.js'
-import { formatDuration, waitForImage } from '../image/wait.js'
+import { formatDuration } from '../duration.js'
+import { waitForImage } from '../image/wait.js'
 import type { ExecutionReport, Image, StepReport } from '../types.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
 import { leftBehind } from './left-behind.js'
@@ -88,12 +89,10 @@ function describeParameters(parameters: Record<string, string[]>): string {
     : 'no parameters'
 }
 
-export function planRunbook(ctx: RunContext, plan: RunbookPlan): void {
+/** The plan line of a runbook build. */
+export function planRunbook(plan: RunbookPlan): string {
   const version = plan.documentVersion ? ` version ${plan.documentVersion}` : ''
-  ctx.plan.push({
-    phase: 'build',
-    text: `Would start runbook ${plan.document}${version} with ${describeParameters(plan.parameters)}, then tag and wait for its AMI`
-  })
+  return `Would start runbook ${plan.document}${version} with ${describeParameters(plan.parameters)}, then tag and wait for its AMI`
 }
 
 function toStepReport(step: StepExecution): StepReport {

@@ -1,5 +1,5 @@
 // Build or adopt the image per config.source, honouring if-exists. Dry run: checks and plan only.
-import type { EC2Client, Image as AwsImage } from '@aws-sdk/client-ec2'
+import { CreateImageCommand, type EC2Client, type Image as AwsImage } from '@aws-sdk/client-ec2'
 import { ImageExistsError } from '../aws/errors.js'
 import type { RunContext } from '../context.js'
 import { findOwnImageByName } from '../image/find.js'
@@ -8,7 +8,7 @@ import type { Image } from '../types.js'
 import { buildFromRunbook, planRunbook, prepareRunbook, type RunbookPlan } from './automation.js'
 import { adoptExisting } from './existing.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
-import { buildFromInstance, createImageRequest, planFromInstance } from './instance.js'
+import { buildFromInstance, createImageRequest } from './instance.js'
 import { checkCopyAccounts, checkFamilyOf, replaceExisting } from './ownership.js'
 import { preflight } from './preflight.js'
 
@@ -34,24 +34,58 @@ export async function buildImage(ctx: RunContext): Promise<Image> {
     }
   }
 
-  if (ctx.config.dryRun) {
-    if (runbook) planRunbook(ctx, runbook)
-    else await planFromInstance(ctx, ec2)
-    const planned = runbook ? (name ?? '') : createImageRequest(ctx).Name!
-    return {
-      id: PLANNED_IMAGE_ID,
-      name: planned,
-      region,
-      ownerId: accountId,
-      accountId,
-      snapshots: [],
-      source: source.kind,
-      reused: false,
-      planned: true,
-      ...(ctx.config.amiDescription ? { description: ctx.config.amiDescription } : {})
-    }
+  const planned = plannedImage(
+    ctx,
+    source.kind === 'instance' ? source.amiName : (name ?? ''),
+    accountId
+  )
+  const tagging = Object.keys(ctx.config.tags).length
+    ? [{ action: 'ec2:CreateTags', accountId, region }]
+    : []
+  if (runbook) {
+    return ctx.plan.change(
+      {
+        phase: 'build',
+        text: planRunbook(runbook),
+        calls: [{ action: 'ssm:StartAutomationExecution', accountId, region }, ...tagging],
+        planned
+      },
+      () => buildFromRunbook(ctx, runbook, accountId)
+    )
   }
-  return runbook ? buildFromRunbook(ctx, runbook, accountId) : buildFromInstance(ctx, accountId)
+  if (source.kind !== 'instance') throw new Error(`unknown source ${source.kind}`)
+  const request = createImageRequest(ctx, source)
+  return ctx.plan.change(
+    {
+      phase: 'build',
+      text: `Would create AMI "${request.Name}" from ${request.InstanceId} (${request.NoReboot ? 'no reboot' : 'the instance reboots'}), tagged at creation, then wait until available`,
+      calls: [{ action: 'ec2:CreateImage', accountId, region }],
+      planned,
+      probe: {
+        permission: 'ec2:CreateImage',
+        where: `${region} (from ${request.InstanceId})`,
+        send: () => ec2.send(new CreateImageCommand({ ...request, DryRun: true }))
+      }
+    },
+    () => buildFromInstance(ctx, source, accountId)
+  )
+}
+
+/** A dry run's AMI: it does not exist, so it has a placeholder ID and no snapshots. */
+function plannedImage(ctx: RunContext, name: string, accountId: string): Image {
+  const { region, source, amiDescription } = ctx.config
+  return {
+    id: PLANNED_IMAGE_ID,
+    name,
+    region,
+    ownerId: accountId,
+    accountId,
+    snapshots: [],
+    source: source.kind,
+    reused: false,
+    planned: true,
+    ...(amiDescription ? { description: amiDescription } : {})
+  }
 }
 
 /** ami-name; with a runbook and no ami-name, a literal TargetAmiName the user passed. */
@@ -69,7 +103,7 @@ async function onNameTaken(
   existing: AwsImage,
   accountId: string
 ): Promise<Image | undefined> {
-  const { region, ifExists, dryRun } = ctx.config
+  const { region, ifExists } = ctx.config
   const id = existing.ImageId ?? ''
   const what = `an AMI named "${existing.Name}" already exists in ${region}: ${id} (${existing.State})`
 
@@ -78,24 +112,18 @@ async function onNameTaken(
       id,
       `ami-name: ${what}, and if-exists is fail. Set if-exists to reuse or replace, or make ami-name unique (e.g. with {{timestamp}}).`
     )
-    if (!dryRun) throw error
-    ctx.plan.push({ phase: 'check', problem: true, text: error.message })
+    ctx.plan.problem('check', error)
     return undefined
   }
 
   if (ifExists === 'reuse') {
     checkFamilyOf(ctx, existing, 'if-exists: reuse')
     const facts = { region, accountId, source: ctx.config.source.kind, reused: true } as const
-    if (dryRun) {
-      ctx.plan.push({
-        phase: 'build',
-        text: `Would reuse ${id} ("${existing.Name}"), which already exists`
-      })
-      return toImage(existing, facts)
-    }
     ctx.log.info(`Reusing ${what} (if-exists: reuse)`)
+    ctx.plan.note('build', `Would reuse ${id} ("${existing.Name}"), which already exists`)
+    // A dry run does not wait: the plan says it would reuse the AMI once available.
     const image =
-      existing.State === 'available'
+      existing.State === 'available' || ctx.plan.dryRun
         ? existing
         : await waitForImage(ctx, ec2, id, {
             timeoutMs: ctx.config.timeoutMinutes * 60_000,
@@ -109,8 +137,8 @@ async function onNameTaken(
   try {
     await replaceExisting(ctx, ec2, existing, accountId)
   } catch (error) {
-    if (!dryRun || !(error instanceof ImageExistsError)) throw error
-    ctx.plan.push({ phase: 'check', problem: true, text: error.message })
+    if (!(error instanceof ImageExistsError)) throw error
+    ctx.plan.problem('check', error)
   }
   return undefined
 }

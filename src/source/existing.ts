@@ -40,10 +40,8 @@ export async function describeExisting(
     return image
   } catch (error) {
     const code = errorCode(error)
+    // readConfig has checked the ID's form, so InvalidAMIID.Malformed cannot come back.
     if (code === 'InvalidAMIID.NotFound' || code === 'InvalidAMIID.Unavailable') throw notVisible()
-    if (code === 'InvalidAMIID.Malformed') {
-      throw new InputError('ami-id', `ami-id: "${amiId}" is not a valid AMI ID`)
-    }
     throw error
   }
 }
@@ -61,38 +59,33 @@ export async function adoptExisting(
     `Adopting ${amiId} ("${image.Name ?? ''}", ${image.State}) owned by account ${image.OwnerId ?? 'unknown'}${owned ? ' (this account)' : ` (this account is ${accountId})`}`
   )
   if (owned) checkFamilyOf(ctx, image, 'ami-id')
-  const disabled = image.State === 'disabled'
-  if (ctx.config.dryRun) {
-    if (disabled) {
-      ctx.plan.push({
-        phase: 'build',
-        text: `Would re-enable ${amiId} (EnableImage; it is disabled) and re-share it per the sharing inputs: EnableImage does not restore the launch permissions DisableImage removed`
-      })
-      return toImage(
-        { ...image, State: 'available' },
-        { region, accountId, source: 'existing', reused: false }
-      )
-    }
-    if (owned && Object.keys(ctx.config.tags).length) {
-      ctx.plan.push({ phase: 'build', text: `Would tag ${amiId} and its snapshots` })
-    }
-    if (image.State !== 'available') {
-      ctx.plan.push({
-        phase: 'build',
-        text: `Would wait for ${amiId} (now ${image.State}) to become available`
-      })
-    }
-    return toImage(image, { region, accountId, source: 'existing', reused: false })
-  }
-  if (disabled) {
+  if (image.State === 'disabled') {
     // The way back from prune-action: disable. Sharing (distribute) then grants what the
     // sharing inputs say, and lineage copies are re-enabled where they are found.
-    const untagError = await reenableImage(ec2, amiId)
-    if (untagError) ctx.warn(untagWarning(amiId, region, untagError))
-    ctx.log.info(`Re-enabled ${amiId} (it was disabled); it is shared again per the sharing inputs`)
-    image = { ...image, State: 'available' }
+    image = await ctx.plan.change(
+      {
+        phase: 'build',
+        text: `Re-enable ${amiId} (EnableImage; it is disabled) and drop its disabled-at tag; it is re-shared per the sharing inputs (EnableImage does not restore the launch permissions DisableImage removed)`,
+        calls: [
+          { action: 'ec2:EnableImage', accountId, region },
+          { action: 'ec2:DeleteTags', accountId, region }
+        ],
+        planned: { ...image, State: 'available' as const }
+      },
+      async () => {
+        const untagError = await reenableImage(ec2, amiId)
+        if (untagError) ctx.warn(untagWarning(amiId, region, untagError))
+        ctx.log.info(
+          `Re-enabled ${amiId} (it was disabled); it is shared again per the sharing inputs`
+        )
+        return { ...image, State: 'available' as const }
+      }
+    )
   }
-  if (image.State !== 'available') {
+  if (image.State !== 'available' && ctx.plan.dryRun) {
+    // Nothing to wait for in a dry run: the plan says the real run would.
+    ctx.plan.note('build', `Would wait for ${amiId} (now ${image.State}) to become available`)
+  } else if (image.State !== 'available') {
     image = await waitForImage(ctx, ec2, amiId, {
       timeoutMs: ctx.config.timeoutMinutes * 60_000,
       label: `${amiId} in ${region}`

@@ -38,6 +38,19 @@ export async function tagImageAndSnapshots(
   const tags = awsTags(ctx.config.tags)
   if (!tags.length || !image.ImageId) return
   const resources = [image.ImageId, ...snapshotsOf(image).map((s) => s.id)]
-  await ec2.send(new CreateTagsCommand({ Resources: resources, Tags: tags }))
-  ctx.log.info(`Tagged ${resources.join(', ')} with ${tags.map((t) => t.Key).join(', ')}`)
+  const keys = tags.map((t) => t.Key).join(', ')
+  await ctx.plan.change(
+    {
+      phase: 'build',
+      text: `Would tag ${image.ImageId} and its snapshots with ${keys}`,
+      calls: [
+        { action: 'ec2:CreateTags', accountId: image.OwnerId ?? '', region: ctx.config.region }
+      ],
+      planned: undefined
+    },
+    async () => {
+      await ec2.send(new CreateTagsCommand({ Resources: resources, Tags: tags }))
+      ctx.log.info(`Tagged ${resources.join(', ')} with ${keys}`)
+    }
+  )
 }

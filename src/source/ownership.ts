@@ -54,6 +54,8 @@ interface Doomed {
   image: AwsImage
   ec2: EC2Client
   where: string
+  accountId: string
+  region: string
 }
 
 /**
@@ -80,7 +82,7 @@ export async function replaceExisting(
     reused: false
   }
   const problems: string[] = []
-  const doomed: Doomed[] = [{ image: existing, ec2, where: region }]
+  const doomed: Doomed[] = [{ image: existing, ec2, where: region, accountId, region }]
   const targets: CopyTarget[] = copyTargets(ctx.config, old)
   for (const check of await checkTargets(ctx, old, targets)) {
     if (check.error) problems.push(check.error)
@@ -90,7 +92,9 @@ export async function replaceExisting(
       doomed.push({
         image: check.existing.image,
         ec2: ctx.clients.ec2(check.target.region, check.target.account),
-        where: targetLabel(check.target)
+        where: targetLabel(check.target),
+        accountId: check.target.accountId,
+        region: check.target.region
       })
     }
   }
@@ -98,15 +102,6 @@ export async function replaceExisting(
   if (problems.length > 0) {
     const head = `if-exists: replace would deregister ${doomed.map((d) => `${d.image.ImageId} in ${d.where}`).join(', ')}, but nothing was changed:`
     throw new ImageExistsError(old.id, [head, ...problems.map((p) => `- ${p}`)].join('\n'))
-  }
-  if (ctx.config.dryRun) {
-    for (const d of doomed) {
-      ctx.plan.push({
-        phase: 'build',
-        text: `Would deregister ${d.image.ImageId} ("${d.image.Name}") in ${d.where} and delete its snapshots (if-exists: replace)`
-      })
-    }
-    return
   }
   for (const d of doomed) await deregister(ctx, d)
 }
@@ -128,11 +123,22 @@ async function whyNotReplace(ctx: RunContext, d: Doomed): Promise<string[]> {
 
 async function deregister(ctx: RunContext, d: Doomed): Promise<void> {
   const id = d.image.ImageId ?? ''
-  const { DeleteSnapshotResults = [] } = await d.ec2.send(
-    new DeregisterImageCommand({ ImageId: id, DeleteAssociatedSnapshots: true })
-  )
-  ctx.log.info(
-    `Deregistered ${id} ("${d.image.Name}") in ${d.where} to replace it (if-exists: replace)`
+  const { DeleteSnapshotResults = [] } = await ctx.plan.change(
+    {
+      phase: 'build',
+      text: `Would deregister ${id} ("${d.image.Name}") in ${d.where} and delete its snapshots (if-exists: replace)`,
+      calls: [{ action: 'ec2:DeregisterImage', accountId: d.accountId, region: d.region }],
+      planned: { DeleteSnapshotResults: [], $metadata: {} }
+    },
+    async () => {
+      const output = await d.ec2.send(
+        new DeregisterImageCommand({ ImageId: id, DeleteAssociatedSnapshots: true })
+      )
+      ctx.log.info(
+        `Deregistered ${id} ("${d.image.Name}") in ${d.where} to replace it (if-exists: replace)`
+      )
+      return output
+    }
   )
   for (const result of DeleteSnapshotResults) {
     if (result.ReturnCode === 'skipped') {
@@ -158,7 +164,7 @@ export async function confirmStillThere(
   fleet?: Fleet,
   prune?: PruneReport
 ): Promise<void> {
-  if (ctx.config.dryRun || image.planned) return
+  if (image.planned) return
   const ec2 = ctx.clients.ec2(image.region)
   let state: string | undefined
   try {

@@ -6,7 +6,7 @@ import { sdk } from '../aws/clients.js'
 import type { RunContext } from '../context.js'
 import { copyKmsKey, copyTargets, type CopyTarget } from '../image/copy.js'
 import { error, settleFindings, type Finding } from '../image/findings.js'
-import { mapLimit } from '../image/semaphore.js'
+import { mapLimit } from '../pool.js'
 import { checkPublicSharing } from '../image/share.js'
 import type { Image } from '../types.js'
 
@@ -25,8 +25,7 @@ export async function preflight(ctx: RunContext, accountId: string): Promise<voi
     instanceVolumesShareable(ctx),
     regionsExist(ctx),
     kmsKeysExist(ctx, targets),
-    // A dry run checks block public access in its plan of the distribution already.
-    ctx.config.dryRun ? [] : publicSharingAllowed(ctx, accountId, targets)
+    publicSharingAllowed(ctx, accountId, targets)
   ])
   settleFindings(ctx, [...volumes, ...regions, ...keys, ...publicAccess])
 }

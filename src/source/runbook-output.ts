@@ -1,4 +1,4 @@
-// Which runbook output holds the AMI ID (INTERFACE.md, `automation-output`).
+// Which runbook output holds the AMI ID (the `automation-output` input, see the README).
 import type { StepExecution } from '@aws-sdk/client-ssm'
 import { InputError } from '../config/input-error.js'
 
