@@ -58,7 +58,8 @@ export async function gatherFacts(
   const attributes = await mapBounded(eligible, READ_CONCURRENCY, async (d) => {
     const id = d.candidate.imageId
     let perms: LaunchPermissions | undefined
-    if (src.readPermissions || src.skipInUse) {
+    // Usage reports need them; disabling records them; a deregistration needs neither.
+    if (src.skipInUse || (src.readPermissions && d.action === 'disable')) {
       await src.paceRead()
       perms = await readLaunchPermissions(src.ec2, id)
     }
