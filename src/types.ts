@@ -46,6 +46,8 @@ export interface Image {
   buildMs?: number
   /** Dry run: the image does not exist; id is a placeholder. */
   planned?: boolean
+  /** Dry run: adopted while disabled; the plan re-enables it (it has no launch permissions yet). */
+  reenablePlanned?: boolean
   /**
    * The run failed after this AMI came to exist and before it was fully set up: what is missing
    * and what to do about it (shown in the error and the summary; the outputs still name it).

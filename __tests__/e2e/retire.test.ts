@@ -384,3 +384,50 @@ describe('dry run', () => {
     )
   }, 90_000)
 })
+
+describe('plan agreement', () => {
+  /** Matches src/report/index.ts PLANNED_CALLS_PREFIX (the debug line a dry run writes). */
+  const PLANNED_CALLS = '::debug::Planned AWS calls: '
+  const key = (c: { action: string; accountId: string; region: string }): string =>
+    `${c.action} ${c.accountId} ${c.region}`
+
+  it('the dry run plans exactly the mutating calls of the real run: re-enable, disable, deregister', async () => {
+    counter = 0
+    const long = new Date(Date.now() - 40 * DAY).toISOString()
+    const images = versions(4, (i) =>
+      i === 1 ? { state: 'disabled', tags: { [FAMILY_TAG]: 'web', [DISABLED_AT]: long } } : {}
+    )
+    // This run adopts a disabled AMI: the way back is part of the plan too.
+    const source = images[images.length - 1]
+    source.state = 'disabled'
+    source.tags = { [FAMILY_TAG]: 'web', [DISABLED_AT]: long }
+    emu.seed({ ec2: { images } })
+    const inputs = {
+      ...base,
+      'share-accounts': CONSUMER,
+      'prune-action': 'disable',
+      'prune-deregister-disabled-after': '30d',
+      'prune-skip-in-use': 'false'
+    }
+    const dry = await runAction({
+      emulator: emu,
+      inputs: { ...inputs, 'dry-run': 'true' },
+      timeoutMs: 60_000
+    })
+    ok(dry)
+    const line = dry.stdout.split('\n').find((l) => l.startsWith(PLANNED_CALLS))!
+    const planned = (JSON.parse(line.slice(PLANNED_CALLS.length)) as Json[]).map(key).sort()
+    const before = Math.max(0, ...emu.calls().map((c) => c.seq))
+    const real = await runAction({ emulator: emu, inputs, timeoutMs: 60_000 })
+    ok(real)
+    const made = emu
+      .calls()
+      .filter((c) => c.seq > before && c.mutating && c.status < 400)
+      .map((c) => key({ ...c, action: `${c.service}:${c.action}` }))
+      .sort()
+    expect(made).toContain(`ec2:EnableImage ${BUILD} ${HOME}`)
+    expect(made).toContain(`ec2:DisableImage ${BUILD} ${HOME}`)
+    expect(made).toContain(`ec2:DeregisterImage ${BUILD} ${HOME}`)
+    expect(planned).toEqual(made)
+  }, 90_000)
+})

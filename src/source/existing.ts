@@ -59,6 +59,7 @@ export async function adoptExisting(
     `Adopting ${amiId} ("${image.Name ?? ''}", ${image.State}) owned by account ${image.OwnerId ?? 'unknown'}${owned ? ' (this account)' : ` (this account is ${accountId})`}`
   )
   if (owned) checkFamilyOf(ctx, image, 'ami-id')
+  const reenablePlanned = image.State === 'disabled' && ctx.plan.dryRun
   if (image.State === 'disabled') {
     // The way back from prune-action: disable. Sharing (distribute) then grants what the
     // sharing inputs say, and lineage copies are re-enabled where they are found.
@@ -107,5 +108,6 @@ export async function adoptExisting(
   } else if (Object.keys(ctx.config.tags).length) {
     ctx.log.info(`Not tagging ${amiId}: account ${image.OwnerId} owns it, not ${accountId}`)
   }
-  return toImage(image, { region, accountId, source: 'existing', reused: false })
+  const adopted = toImage(image, { region, accountId, source: 'existing', reused: false })
+  return reenablePlanned ? { ...adopted, reenablePlanned } : adopted
 }
