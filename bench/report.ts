@@ -8,6 +8,7 @@ import type { FleetRun } from './scenarios/fleet.js'
 import type { NightlyRun } from './scenarios/nightly.js'
 import type { PipelineRun } from './scenarios/pipeline.js'
 import type { PruneRun } from './scenarios/prune.js'
+import type { RetireRun } from './scenarios/retire.js'
 import type { RealWaiters } from './scenarios/real-waiters.js'
 import type { ShareRun } from './scenarios/share.js'
 import type { ModelRow } from './scenarios/waiter-model.js'
@@ -59,6 +60,8 @@ export interface Results {
   share: { runs: ShareRun[]; maxCallsPerRegion: number }
   prune: PruneRun
   pruneSmall: PruneRun
+  /** Disable, deregister-disabled and usage-report scenarios (absent in older results). */
+  retire?: RetireRun[]
   fleet: FleetRun[]
   /** Nightly rebuilds: an unchanged night and an identical re-run (absent in older results). */
   nightly?: NightlyRun[]
@@ -285,6 +288,18 @@ export function renderReport(r: Results): string {
   lines.push(
     `- 1-min load average: ${m.loadAverage1mAtStart} at start, ${m.loadAverage1mAtEnd} at end (the machine is shared)`
   )
+
+  if (r.retire?.length) {
+    lines.push('', '## Retirement (prune-action: disable, usage reports)', '')
+    lines.push(
+      '| scenario | versions | regions | span (sim s) | bucket floor per region (s) | calls/version | throttled (retried) | throttling errors surfaced |',
+      '|---|---|---|---|---|---|---|---|'
+    )
+    for (const x of r.retire)
+      lines.push(
+        `| ${x.scenario} | ${x.versions} | ${x.regions} | ${round(x.spanMs / 1000, 1)} | ${round(x.floorMs / 1000, 1)} | ${x.callsPerVersion} | ${x.throttledCalls} | ${x.throttlingErrorsSurfaced} |`
+      )
+  }
 
   const notMet = table.filter((row) => row.met === false)
   lines.push('', '## Targets not met', '')

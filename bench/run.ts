@@ -18,6 +18,7 @@ import {
 import { runFleetOnce } from './scenarios/fleet.js'
 import { runNightlyOnce } from './scenarios/nightly.js'
 import { runPruneOnce } from './scenarios/prune.js'
+import { runRetireOnce, runUsageReportsOnce } from './scenarios/retire.js'
 import { AWS_SIZED_TIMING } from './lib/pipeline-setup.js'
 import { measureRealWaiters } from './scenarios/real-waiters.js'
 import { runShareOnce } from './scenarios/share.js'
@@ -26,7 +27,7 @@ import { renderReport, type Results } from './report.js'
 
 const quick = process.argv.includes('--quick')
 // --only=a,b runs just those scenarios (cold,pipeline,detection,waiters,fanout,share,prune,fleet,
-// nightly)
+// nightly,retire)
 // and prints their results; REPORT.md and results.json are written only by a complete run.
 const only = process.argv
   .find((a) => a.startsWith('--only='))
@@ -44,6 +45,8 @@ const plan = quick
       shareRuns: 1,
       prunePerRegion: 125,
       pruneSmall: 150,
+      retirePerRegion: 60,
+      usageReports: 20,
       detectionRuns: 1,
       detectionTimeScale: 0.01,
       fleetSizes: [[1, 1]] as [number, number][],
@@ -58,6 +61,8 @@ const plan = quick
       shareRuns: 3,
       prunePerRegion: 2500,
       pruneSmall: 300,
+      retirePerRegion: 250,
+      usageReports: 100,
       detectionRuns: 3,
       detectionTimeScale: 0.02,
       fleetSizes: [
@@ -157,6 +162,16 @@ async function main(): Promise<void> {
     }
   }
 
+  const retire = []
+  if (wanted('retire')) {
+    step(
+      `retire: ${plan.retirePerRegion * 4} versions across 4 regions disabled, then deregistered`
+    )
+    retire.push(...(await runRetireOnce(plan.retirePerRegion)))
+    step(`retire: usage reports for ${plan.usageReports} shared versions`)
+    retire.push(await runUsageReportsOnce(plan.usageReports))
+  }
+
   const fleet = []
   if (wanted('fleet')) {
     for (const [accounts, regions] of plan.fleetSizes) {
@@ -182,7 +197,8 @@ async function main(): Promise<void> {
       share,
       pruneSmall,
       prune,
-      fleet
+      fleet,
+      retire
     }
     console.log(JSON.stringify(partial, null, 2))
     return
@@ -263,6 +279,7 @@ async function main(): Promise<void> {
     pruneSmall,
     fleet,
     nightly,
+    retire,
     overhead: {
       medianMs: median(pipelines.map((p) => p.overheadMs)),
       medianWallMs: median(pipelines.map((p) => p.wallMs)),

@@ -6,6 +6,7 @@ import { InputError } from './config/input-error.js'
 import { plannedInputProblems } from './config/planned.js'
 import { actionInputs, Problems } from './config/problems.js'
 import { readRebuild, type RebuildConfig } from './config/rebuild.js'
+import { readRetire, type RetireConfig } from './config/retire.js'
 import {
   charCount,
   DURATION_HELP,
@@ -75,6 +76,8 @@ export interface PruneConfig {
   olderThanMs?: number
   skipInUse: boolean
   dryRun: boolean
+  /** prune-action, prune-deregister-disabled-after, prune-unused-for, prune-require-recycle-bin. */
+  retire?: RetireConfig
 }
 
 export interface CommentConfig {
@@ -539,6 +542,9 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     const olderThanMs = rawOlder
       ? attempt(() => parseDuration('prune-older-than', rawOlder))
       : undefined
+    const retireProblems = new Problems()
+    const retire = readRetire(actionInputs(retireProblems), rawKeep !== '')
+    problems.push(...retireProblems.list)
     if (!rawKeep) {
       const set = [
         ...(rawOlder ? ['prune-older-than'] : []),
@@ -569,7 +575,14 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
       )
     }
     if (keep === undefined || family === undefined) return undefined
-    return { family, keep, ...(olderThanMs !== undefined && { olderThanMs }), skipInUse, dryRun }
+    return {
+      family,
+      keep,
+      ...(olderThanMs !== undefined && { olderThanMs }),
+      skipInUse,
+      dryRun,
+      retire
+    }
   }
 
   function readComment(family: string | undefined, name: string | undefined): CommentConfig {

@@ -59,7 +59,8 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
         accountId: image.accountId,
         snapshotIds: image.snapshots.map((s) => s.id),
         createdThisRun: image.source !== 'existing' && !image.reused,
-        ...(image.planned && { planned: true })
+        // Planned, or disabled until the plan's EnableImage: no permissions, nothing to probe yet.
+        ...((image.planned || image.reenablePlanned) && { planned: true })
       },
       sourceShareSpec(config, image.ownerId)
     )

@@ -18,7 +18,16 @@ import {
 } from './prune/deregister.js'
 import { createPacer, DEREGISTER_PACE, DESCRIBE_PACE } from './prune/pacer.js'
 import { mapBounded } from './pool.js'
-import { findImageReferences } from './prune/references.js'
+import { DISABLE_PACE, disableVersion, TAG_PACE } from './prune/disable.js'
+import { gatherFacts } from './prune/facts.js'
+import type { RetireOptions } from './prune/guards.js'
+import {
+  readRetentionRules,
+  recoverability,
+  ruleTagKeys,
+  type RecycleRules
+} from './prune/recycle-bin.js'
+import { describeConsumerUse } from './prune/usage-reports.js'
 import {
   FAMILY_TAG,
   selectVersions,
@@ -29,7 +38,9 @@ import {
 import { uniqueGiB, type SnapshotSize } from './prune/storage.js'
 import {
   PartialFailure,
+  type DisabledVersion,
   type Fleet,
+  type LaunchPermissions,
   type Image,
   type PlanItem,
   type PrunedVersion,
@@ -52,6 +63,7 @@ interface ScopeOutcome {
   listed: boolean
   decisions: Decision[]
   pruned: PrunedVersion[]
+  disabled: DisabledVersion[]
   /** Versions chosen for pruning that did not go (failure, already gone, cancelled). */
   notPruned: { decision: Decision; reason: string; failed: boolean }[]
   failures: string[]
@@ -70,6 +82,7 @@ export async function prune(
   const { family } = settings
   const dryRun = ctx.config.dryRun || settings.dryRun
   const thisRun = thisRunIds(image, fleet)
+  const retire: RetireOptions = settings.retire ?? { action: 'deregister' }
   const options: SelectOptions = {
     family,
     keep: settings.keep,
@@ -77,6 +90,7 @@ export async function prune(
     skipInUse: settings.skipInUse,
     now: ctx.now(),
     thisRun,
+    retire,
     minAgeMs: ctx.config.timeoutMinutes * 60_000
   }
   const scopes = await pruneScopes(ctx, image)
@@ -191,6 +205,7 @@ async function pruneScope(
     listed: false,
     decisions: [],
     pruned: [],
+    disabled: [],
     notPruned: [],
     failures: []
   }
@@ -198,9 +213,32 @@ async function pruneScope(
   const pace = (rate: { capacity: number; refillPerSecond: number }): (() => Promise<void>) =>
     createPacer({ ...rate, now: () => ctx.now().getTime(), sleep: (ms) => ctx.sleep(ms) })
 
+  const retire = run.options.retire ?? { action: 'deregister' }
+  // EC2's shared mutating bucket: DisableImage and the usage reports draw from the same one.
+  const paceMutating = pace(DISABLE_PACE)
+  // Recycle Bin rules, read before the listing: their tags are kept of every version.
+  const deregisters =
+    retire.action === 'deregister' || retire.deregisterDisabledAfterMs !== undefined
+  let rules: RecycleRules | undefined
+  if (deregisters) {
+    try {
+      rules = await readRetentionRules(await ctx.clients.rbin(scope.region, scope.account))
+    } catch (error) {
+      ctx.warn(
+        `Prune in ${where}: the Recycle Bin rules could not be read (rbin:ListRules, rbin:GetRule), so recoverability is unknown` +
+          `${retire.requireRecycleBin ? ' and nothing there is deregistered (prune-require-recycle-bin)' : ''}: ${describeError(error)}`
+      )
+    }
+  }
+
   let candidates: Candidate[]
   try {
-    candidates = await listFamilyImages(ec2, scope, run.options.family)
+    candidates = await listFamilyImages(
+      ec2,
+      scope,
+      run.options.family,
+      rules ? ruleTagKeys(rules) : undefined
+    )
   } catch (error) {
     outcome.listError = describeError(error)
     outcome.failures.push(`listing the family in ${where} failed: ${outcome.listError}`)
@@ -212,41 +250,73 @@ async function pruneScope(
     if (!listedIds.has(c.imageId)) candidates.push(c)
   }
 
-  if (run.options.skipInUse) {
-    // Only versions that every other rule would let go need the (paced, batched) reference check.
-    const eligible = selectVersions(candidates, { ...run.options, skipInUse: false })
-      .filter((d) => d.verdict === 'prune')
-      .map((d) => d.candidate.imageId)
-    if (eligible.length > 0) {
-      try {
-        const uses = await findImageReferences(ec2, eligible, pace(DESCRIBE_PACE))
-        candidates = candidates.map((c) =>
-          uses.has(c.imageId) ? { ...c, references: uses.get(c.imageId) } : c
-        )
-      } catch (error) {
-        ctx.warn(
-          `Prune in ${where}: DescribeImageReferences failed, so no version there is pruned ` +
-            `(prune-skip-in-use is on): ${describeError(error)}`
-        )
-      }
-    }
+  // Only versions that every other rule would let go need the (paced) lookups of the guards.
+  const bare: SelectOptions = {
+    ...run.options,
+    skipInUse: false,
+    retire: { action: retire.action, deregisterDisabledAfterMs: retire.deregisterDisabledAfterMs }
+  }
+  const eligible = selectVersions(candidates, bare).filter((d) => d.verdict === 'prune')
+  let permissions = new Map<string, LaunchPermissions>()
+  if (
+    run.options.skipInUse ||
+    retire.unusedForMs !== undefined ||
+    rules ||
+    retire.action === 'disable'
+  ) {
+    const gathered = await gatherFacts(
+      ctx,
+      {
+        ec2,
+        autoScaling: () => ctx.clients.autoScaling(scope.region, scope.account),
+        ...(rules && { rules }),
+        where,
+        paceRead: pace(DESCRIBE_PACE),
+        paceWrite: paceMutating,
+        dryRun: run.dryRun,
+        skipInUse: run.options.skipInUse,
+        unusedFor: retire.unusedForMs !== undefined,
+        readPermissions: retire.action === 'disable'
+      },
+      candidates,
+      eligible
+    )
+    candidates = gathered.candidates
+    permissions = gathered.permissions
   }
 
   outcome.decisions = selectVersions(candidates, run.options)
   const chosen = outcome.decisions.filter((d) => d.verdict === 'prune')
+  const toDisable = chosen.filter((d) => d.action === 'disable')
+  const toDeregister = chosen.filter((d) => d.action !== 'disable')
+  const disabledVersion = (d: Decision): DisabledVersion => ({
+    accountId: d.candidate.accountId,
+    region: d.candidate.region,
+    imageId: d.candidate.imageId,
+    name: d.candidate.name,
+    creationDate: d.candidate.creationDate,
+    ...(permissions.has(d.candidate.imageId) && {
+      launchPermissions: permissions.get(d.candidate.imageId)
+    }),
+    ...usageOf(d.candidate)
+  })
   if (run.dryRun) {
     const remaining = outcome.decisions.filter((d) => d.verdict !== 'prune').map((d) => d.candidate)
     const predicted = predictOutcomes(
-      chosen.map((d) => d.candidate),
-      remaining
+      toDeregister.map((d) => d.candidate),
+      [...remaining, ...toDisable.map((d) => d.candidate)]
     )
-    for (const d of chosen)
-      outcome.pruned.push(prunedVersion(d.candidate, predicted.get(d.candidate.imageId) ?? []))
+    for (const d of toDeregister)
+      outcome.pruned.push(prunedVersion(ctx, d.candidate, predicted.get(d.candidate.imageId) ?? []))
+    for (const d of toDisable) outcome.disabled.push(disabledVersion(d))
   } else {
-    await deregisterAll(ctx, ec2, chosen, outcome, pace(DEREGISTER_PACE))
+    await disableAll(ctx, ec2, toDisable, outcome, paceMutating, pace(TAG_PACE), disabledVersion)
+    await deregisterAll(ctx, ec2, toDeregister, outcome, pace(DEREGISTER_PACE))
   }
+  warnRecycleBin(ctx, outcome)
   ctx.log.info(
-    `Prune ${where}: ${chosen.length} ${run.dryRun ? 'would be deregistered' : 'chosen'}, ` +
+    `Prune ${where}: ${chosen.length} ${run.dryRun ? 'would be retired' : 'chosen'} ` +
+      `(${toDisable.length} to disable), ` +
       `${outcome.decisions.filter((d) => d.verdict === 'keep').length} kept, ` +
       `${outcome.decisions.filter((d) => d.verdict === 'skip').length} skipped`
   )
@@ -271,7 +341,7 @@ async function deregisterAll(
     const decision = chosen[index]
     const id = decision.candidate.imageId
     if (result.ok) {
-      outcome.pruned.push(prunedVersion(decision.candidate, result.value))
+      outcome.pruned.push(prunedVersion(ctx, decision.candidate, result.value))
       return
     }
     if (result.error instanceof AlreadyGone) {
@@ -298,14 +368,82 @@ async function deregisterAll(
   })
 }
 
-function prunedVersion(candidate: Candidate, snapshots: SnapshotOutcome[]): PrunedVersion {
+async function disableAll(
+  ctx: RunContext,
+  ec2: EC2Client,
+  chosen: Decision[],
+  outcome: ScopeOutcome,
+  pace: () => Promise<void>,
+  paceTag: () => Promise<void>,
+  record: (d: Decision) => DisabledVersion
+): Promise<void> {
+  const where = `${outcome.scope.accountId}/${outcome.scope.region}`
+  const results = await mapBounded(chosen, PRUNE_CONCURRENCY, async (decision) => {
+    if (ctx.signal.aborted) throw new PruneCancelled()
+    await pace()
+    if (ctx.signal.aborted) throw new PruneCancelled()
+    return disableVersion(ec2, decision.candidate.imageId, ctx.now(), paceTag)
+  })
+  results.forEach((result, index) => {
+    const decision = chosen[index]
+    const id = decision.candidate.imageId
+    if (result.ok) {
+      outcome.disabled.push(record(decision))
+      if (!result.value.tagged) {
+        ctx.warn(
+          `Prune: ${id} in ${where} was disabled but could not be tagged ami-share-action:disabled-at (needs ec2:CreateTags), so prune-deregister-disabled-after will never deregister it: ${describeError(result.value.tagError)}`
+        )
+      }
+      return
+    }
+    if (result.error instanceof AlreadyGone) {
+      outcome.notPruned.push({
+        decision,
+        reason: `already deregistered (${result.error.code}), probably by a concurrent run`,
+        failed: false
+      })
+    } else if (result.error instanceof PruneCancelled || ctx.signal.aborted) {
+      outcome.notPruned.push({
+        decision,
+        reason: 'not disabled: the job was cancelled',
+        failed: false
+      })
+    } else {
+      const message = describeError(result.error)
+      outcome.notPruned.push({ decision, reason: `DisableImage failed: ${message}`, failed: true })
+      outcome.failures.push(`${id} in ${where}: ${message}`)
+    }
+  })
+}
+
+/** Where the Recycle Bin keeps an AMI but not (as long) its snapshots, a restore would be empty. */
+function warnRecycleBin(ctx: RunContext, outcome: ScopeOutcome): void {
+  for (const v of outcome.pruned) {
+    const c = outcome.decisions.find((d) => d.candidate.imageId === v.imageId)?.candidate
+    const { warning } = recoverability(c?.retire?.recycleBin, ctx.now())
+    if (warning) ctx.warn(`Prune: ${v.imageId} in ${v.accountId}/${v.region}: ${warning}`)
+  }
+}
+
+function usageOf(candidate: Candidate): { usage?: string } {
+  const usage = describeConsumerUse(candidate.retire?.consumers)
+  return usage ? { usage } : {}
+}
+
+function prunedVersion(
+  ctx: RunContext,
+  candidate: Candidate,
+  snapshots: SnapshotOutcome[]
+): PrunedVersion {
   return {
     accountId: candidate.accountId,
     region: candidate.region,
     imageId: candidate.imageId,
     name: candidate.name,
     creationDate: candidate.creationDate,
-    snapshots
+    snapshots,
+    recycleBin: recoverability(candidate.retire?.recycleBin, ctx.now()).text,
+    ...usageOf(candidate)
   }
 }
 
@@ -314,6 +452,7 @@ function buildReport(outcomes: ScopeOutcome[], dryRun: boolean): PruneReport {
     dryRun,
     examined: [],
     pruned: [],
+    disabled: [],
     skipped: [],
     kept: [],
     freedGiB: 0,
@@ -342,6 +481,12 @@ function buildReport(outcomes: ScopeOutcome[], dryRun: boolean): PruneReport {
     for (const { decision, reason } of outcome.notPruned) {
       report.skipped.push(skippedVersion(decision.candidate, reason))
       stillStored.push(...decision.candidate.snapshots)
+    }
+    for (const version of outcome.disabled) {
+      report.disabled!.push(version)
+      // Disabled, not deleted: its snapshots are still stored.
+      const c = outcome.decisions.find((d) => d.candidate.imageId === version.imageId)?.candidate
+      stillStored.push(...(c?.snapshots ?? []))
     }
     for (const version of outcome.pruned) {
       report.pruned.push(version)
@@ -397,14 +542,30 @@ function planItems(report: PruneReport, outcomes: ScopeOutcome[]): PlanItem[] {
       phase: 'prune' as const,
       text:
         `Would deregister ${v.imageId} (${v.name}) in ${v.accountId}/${v.region}` +
-        (snapshots ? ` and delete its snapshots ${snapshots}` : ''),
+        (snapshots ? ` and delete its snapshots ${snapshots}` : '') +
+        (v.recycleBin ? `; Recycle Bin: ${v.recycleBin}` : '') +
+        (v.usage ? `; ${v.usage}` : ''),
       calls: [{ action: 'ec2:DeregisterImage', accountId: v.accountId, region: v.region }]
     }
   })
+  for (const v of report.disabled ?? []) {
+    items.push({
+      phase: 'prune',
+      text:
+        `Would disable ${v.imageId} (${v.name}) in ${v.accountId}/${v.region}` +
+        (v.launchPermissions
+          ? `, removing its launch permissions (${describePermissions(v.launchPermissions)})`
+          : '') +
+        (v.usage ? `; ${v.usage}` : ''),
+      calls: [
+        { action: 'ec2:DisableImage', accountId: v.accountId, region: v.region },
+        { action: 'ec2:CreateTags', accountId: v.accountId, region: v.region }
+      ]
+    })
+  }
   for (const outcome of outcomes) {
     if (!outcome.listed) continue
-    const prunes = outcome.pruned.length
-    if (prunes === 0) {
+    if (outcome.pruned.length + outcome.disabled.length === 0) {
       items.push({
         phase: 'prune',
         text: `Nothing to prune in ${outcome.scope.accountId}/${outcome.scope.region}`
@@ -412,4 +573,15 @@ function planItems(report: PruneReport, outcomes: ScopeOutcome[]): PlanItem[] {
     }
   }
   return items
+}
+
+/** "accounts 444455556666; public" / "none". */
+export function describePermissions(p: LaunchPermissions): string {
+  const parts = [
+    ...(p.accounts.length ? [`accounts ${p.accounts.join(', ')}`] : []),
+    ...(p.organizations.length ? [`organizations ${p.organizations.join(', ')}`] : []),
+    ...(p.organizationalUnits.length ? [`OUs ${p.organizationalUnits.join(', ')}`] : []),
+    ...(p.public ? ['public'] : [])
+  ]
+  return parts.length ? parts.join('; ') : 'none'
 }

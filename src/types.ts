@@ -85,6 +85,8 @@ export interface Image {
   provenance?: Provenance
   /** Not built although a runbook was asked for: why (rebuild: if-changed). */
   adopted?: 'unchanged-recipe' | 'running-execution'
+  /** Dry run: adopted while disabled; the plan re-enables it (it has no launch permissions yet). */
+  reenablePlanned?: boolean
   /**
    * The run failed after this AMI came to exist and before it was fully set up: what is missing
    * and what to do about it (shown in the error and the summary; the outputs still name it).
@@ -131,6 +133,22 @@ export interface PrunedVersion {
   name: string
   creationDate?: Date
   snapshots: { id: string; sizeGiB: number; deleted: boolean; reason?: string }[]
+  /** "recoverable until <date> (Recycle Bin)" or "permanent", with any warning. */
+  recycleBin?: string
+  /** Consumer usage verdict (image usage report), when one was read or not checked. */
+  usage?: string
+}
+
+/** A version this run disabled (prune-action: disable), or would disable in a dry run. */
+export interface DisabledVersion {
+  accountId: string
+  region: string
+  imageId: string
+  name: string
+  creationDate?: Date
+  /** The launch permissions it had: DisableImage removes them and EnableImage does not restore them. */
+  launchPermissions?: LaunchPermissions
+  usage?: string
 }
 
 export interface SkippedVersion {
@@ -147,6 +165,8 @@ export interface PruneReport {
   /** Every (account, region) examined, "account/region". */
   examined: { accountId: string; region: string }[]
   pruned: PrunedVersion[]
+  /** prune-action: disable (absent in older reports). */
+  disabled?: DisabledVersion[]
   skipped: SkippedVersion[]
   kept: { accountId: string; region: string; imageId: string }[]
   freedGiB: number

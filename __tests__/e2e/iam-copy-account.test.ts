@@ -31,9 +31,21 @@ const buildPolicy = policyFor(
 )
 const targetPolicy = policyFor(policies, 'Cross-account copy (`copy-accounts`): the role')
 /** What DescribeImageReferences reads with the role's own permissions (see iam.test.ts). */
+/**
+ * What pruning reads besides the in-use check: launch permissions of each candidate (is it shared
+ * with other accounts?) and the Recycle Bin rules. Without them versions are kept or their
+ * recoverability is unknown, with a warning naming the permission.
+ */
+const RETIRE_READS = ['ec2:DescribeImageAttribute', 'rbin:ListRules', 'rbin:GetRule']
 const IN_USE_COMPANIONS = new Set(
   policyFor(policies, 'Prune').filter(
-    (a) => !['ec2:DescribeImageReferences', 'ec2:DeregisterImage', 'ec2:DeleteSnapshot'].includes(a)
+    (a) =>
+      ![
+        'ec2:DescribeImageReferences',
+        'ec2:DeregisterImage',
+        'ec2:DeleteSnapshot',
+        ...RETIRE_READS
+      ].includes(a)
   )
 )
 /** Survived on purpose with a warning (see iam.test.ts). */
@@ -41,6 +53,8 @@ const WARNING_ONLY = new Set([
   'ec2:DeleteSnapshot',
   'ec2:DescribeImageReferences',
   'ec2:GetEbsEncryptionByDefault',
+  'rbin:ListRules',
+  'rbin:GetRule',
   ...IN_USE_COMPANIONS
 ])
 /** Read only when a shared copy would be encrypted without a copy key (see iam.test.ts). */
@@ -69,6 +83,15 @@ beforeEach(() => {
           creationDate: '2025-01-01T00:00:00Z'
         }
       ]
+    },
+    // A Recycle Bin rule in each account, so pruning reads it (rbin:ListRules, rbin:GetRule).
+    rbin: {
+      rules: [BUILD, COPY_ACCOUNT].map((accountId) => ({
+        accountId,
+        region: REGION,
+        resourceType: 'EC2_IMAGE',
+        retentionDays: 7
+      }))
     }
   })
 })

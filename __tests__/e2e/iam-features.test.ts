@@ -22,6 +22,24 @@ import {
 const policies = readmePolicies()
 const CMK = '1234abcd-12ab-34cd-56ef-1234567890ab'
 const ENCRYPTED_AMI = 'ami-0eeeeeeeeeeeeeeee'
+const DISABLED_AMI = 'ami-0dddddddddddddddd'
+const FAMILY = { 'ami-share-action:family': 'web' }
+/** Old versions of the family shared with a consumer account (their usage is checked). */
+const seedSharedOldVersions = (emu: Emulator): void => {
+  emu.seed({
+    ec2: {
+      images: [3, 4].map((n) => ({
+        accountId: BUILD,
+        region: REGION,
+        name: `web-shared-${n}`,
+        tags: FAMILY,
+        creationDate: `2025-0${n}-01T00:00:00Z`,
+        launchPermissions: [{ userId: SHARE }]
+      }))
+    }
+  })
+}
+const pruneAdopted = { 'ami-id': BASE_AMI, family: 'web', 'prune-keep': '1' }
 
 interface Feature {
   headings: string[]
@@ -48,6 +66,84 @@ const FEATURES: Record<string, Feature> = {
       family: 'web',
       rebuild: 'if-changed'
     }
+  },
+  'prune versions shared with other accounts (image usage reports)': {
+    headings: ['Every run', 'Adopt', 'Prune (', 'Consumer usage of shared'],
+    seed: seedSharedOldVersions,
+    inputs: pruneAdopted,
+    // Without them those versions are kept ("usage unknown") and a warning names the permission.
+    warningOnly: [
+      'ec2:CreateImageUsageReport',
+      'ec2:DescribeImageUsageReports',
+      'ec2:DescribeImageUsageReportEntries',
+      'ec2:DeleteImageUsageReport'
+    ]
+  },
+  'prune with launch templates and Auto Scaling groups': {
+    headings: ['Every run', 'Adopt', 'Prune (', 'Launch templates and Auto Scaling'],
+    seed: (emu) => {
+      const old = (
+        emu.state() as { ec2: { images: { imageId: string; name: string }[] } }
+      ).ec2.images.find((i) => i.name === 'web-old-1')!.imageId
+      emu.seed({
+        ec2: {
+          launchTemplates: [
+            {
+              accountId: BUILD,
+              region: REGION,
+              name: 'web',
+              versions: [{ imageId: old }, { imageId: BASE_AMI }],
+              defaultVersion: 2
+            }
+          ]
+        },
+        autoscaling: {
+          groups: [
+            {
+              accountId: BUILD,
+              region: REGION,
+              name: 'web',
+              launchTemplate: { launchTemplateName: 'web' },
+              minSize: 0,
+              maxSize: 1
+            }
+          ]
+        }
+      })
+    },
+    inputs: pruneAdopted,
+    // Without them the template references cannot be narrowed: nothing is pruned, with a warning.
+    warningOnly: [
+      'ec2:DescribeLaunchTemplates',
+      'ec2:DescribeLaunchTemplateVersions',
+      'autoscaling:DescribeAutoScalingGroups'
+    ]
+  },
+  'prune-action: disable': {
+    headings: ['Every run', 'Adopt', 'Prune (', 'Retire by disabling'],
+    seed: seedSharedOldVersions,
+    inputs: { ...pruneAdopted, 'prune-action': 'disable', 'prune-skip-in-use': 'false' }
+  },
+  'bring a disabled version back with ami-id': {
+    headings: ['Every run', 'Adopt', 'Share (', 'Bring a disabled'],
+    seed: (emu) =>
+      emu.seed({
+        ec2: {
+          images: [
+            {
+              imageId: DISABLED_AMI,
+              accountId: BUILD,
+              region: REGION,
+              name: 'web-disabled',
+              state: 'disabled',
+              tags: { ...FAMILY, 'ami-share-action:disabled-at': '2026-01-01T00:00:00.000Z' }
+            }
+          ]
+        }
+      }),
+    inputs: { 'ami-id': DISABLED_AMI, family: 'web', 'share-accounts': SHARE },
+    // Re-enabled all the same; the stale tag is named in a warning.
+    warningOnly: ['ec2:DeleteTags']
   },
   'build from an instance': {
     headings: ['Every run', 'Build from an instance'],

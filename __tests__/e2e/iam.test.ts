@@ -39,9 +39,21 @@ const targetPolicy = policyFor(policies, 'Cross-account copy (`copy-accounts`): 
  * What DescribeImageReferences reads with the caller's own permissions (the Prune block's second
  * statement): the emulator denies the call naming the first one missing, as AWS checks them.
  */
+/**
+ * What pruning reads besides the in-use check: launch permissions of each candidate (is it shared
+ * with other accounts?) and the Recycle Bin rules. Without them versions are kept or their
+ * recoverability is unknown, with a warning naming the permission.
+ */
+const RETIRE_READS = ['ec2:DescribeImageAttribute', 'rbin:ListRules', 'rbin:GetRule']
 const IN_USE_COMPANIONS = new Set(
   policyFor(policies, 'Prune').filter(
-    (a) => !['ec2:DescribeImageReferences', 'ec2:DeregisterImage', 'ec2:DeleteSnapshot'].includes(a)
+    (a) =>
+      ![
+        'ec2:DescribeImageReferences',
+        'ec2:DeregisterImage',
+        'ec2:DeleteSnapshot',
+        ...RETIRE_READS
+      ].includes(a)
   )
 )
 /**
@@ -55,6 +67,8 @@ const WARNING_ONLY = new Set([
   'ec2:DeleteSnapshot',
   'ec2:DescribeImageReferences',
   'ec2:GetEbsEncryptionByDefault',
+  'rbin:ListRules',
+  'rbin:GetRule',
   'ssm:GetParameter',
   ...IN_USE_COMPANIONS
 ])
@@ -108,6 +122,15 @@ function seedFullWorld(): void {
           creationDate: '2025-01-01T00:00:00Z'
         }
       ]
+    },
+    // A Recycle Bin rule in each account, so pruning reads it (rbin:ListRules, rbin:GetRule).
+    rbin: {
+      rules: [BUILD, COPY_ACCOUNT].map((accountId) => ({
+        accountId,
+        region: REGION,
+        resourceType: 'EC2_IMAGE',
+        retentionDays: 7
+      }))
     }
   })
 }
@@ -144,8 +167,9 @@ describe('README IAM policy, build account', () => {
     expect(buildPolicy.filter((a) => !used.has(a) && !implied.has(a) && !notOnThisRun(a))).toEqual(
       []
     )
+    // Pruning reads launch permissions too, so only the snapshot attribute is exact mode's alone.
     for (const action of [
-      ...EXACT_MODE_ONLY,
+      ...[...EXACT_MODE_ONLY].filter((a) => a !== 'ec2:DescribeImageAttribute'),
       ...RUNBOOK_FAILURE_ONLY,
       ...KEY_LOOKUP_ONLY,
       ...DEFAULT_KEY_ONLY

@@ -26,8 +26,6 @@ describe('planned inputs', () => {
   it('accept their defaults, in any letter case', () => {
     expect(
       problems({
-        'prune-action': 'Deregister',
-        'prune-require-recycle-bin': 'false',
         'test-launch': 'FALSE',
         'test-timeout-minutes': '15',
         'launch-template-set-default': 'false'
@@ -36,10 +34,6 @@ describe('planned inputs', () => {
   })
 
   it.each([
-    ['prune-action', 'disable', 'undoable retirement'],
-    ['prune-deregister-disabled-after', '30d', 'undoable retirement'],
-    ['prune-unused-for', '30d', 'last-launch guard'],
-    ['prune-require-recycle-bin', 'true', 'Recycle Bin'],
     ['test-command', 'curl -fsS http://localhost/', 'testing the image'],
     ['test-launch', 'true', 'testing the image'],
     ['test-instance-type', 't3.small', 'testing the image'],

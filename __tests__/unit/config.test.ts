@@ -110,7 +110,8 @@ describe('readConfig: valid inputs', () => {
         keep: 5,
         olderThanMs: 12 * 7 * 86_400_000,
         skipInUse: false,
-        dryRun: true
+        dryRun: true,
+        retire: { action: 'deregister', requireRecycleBin: false }
       },
       rebuild: { mode: 'always', namePattern: 'web {{timestamp}}' },
       timeoutMinutes: 240,

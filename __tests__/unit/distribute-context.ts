@@ -71,6 +71,12 @@ export function makeHarness(overrides: Partial<Config> = {}): Harness {
         `quotas ${account?.accountId ?? ACCOUNT}/${region}`,
         () => new ServiceQuotasClient({ region, credentials })
       ),
+    autoScaling: async () => {
+      throw new Error('no Auto Scaling in these tests')
+    },
+    rbin: async () => {
+      throw new Error('no Recycle Bin in these tests')
+    },
     sts: async (region) => new STSClient({ region, credentials }),
     buildAccountId: async () => ACCOUNT,
     checkRole: async (account) => {

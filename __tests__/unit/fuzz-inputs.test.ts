@@ -119,11 +119,11 @@ const VALUES: Record<string, { good: string[]; bad: string[] }> = {
   'comment-on-pr': { good: ['true', 'false'], bad: ['sometimes'] },
   'comment-header': { good: ['web image'], bad: ['x -->', 'h'.repeat(200)] },
   'github-token': { good: ['ghs_FAKEfake000token'], bad: [] },
+  'prune-action': { good: ['deregister', 'disable'], bad: ['delete'] },
+  'prune-deregister-disabled-after': { good: ['30d'], bad: ['30', 'later'] },
+  'prune-unused-for': { good: ['30d', '2w'], bad: ['30', 'recently'] },
+  'prune-require-recycle-bin': { good: ['true', 'false'], bad: ['yes'] },
   // Planned features: only their defaults are accepted in this version (src/config/planned.ts).
-  'prune-action': { good: ['deregister'], bad: ['disable', 'delete'] },
-  'prune-deregister-disabled-after': { good: [''], bad: ['30d'] },
-  'prune-unused-for': { good: [''], bad: ['30d'] },
-  'prune-require-recycle-bin': { good: ['false'], bad: ['true'] },
   'test-command': { good: [''], bad: ['curl -fsS http://localhost/'] },
   'test-launch': { good: ['false'], bad: ['true'] },
   'test-instance-type': { good: [''], bad: ['t3.micro'] },
@@ -195,7 +195,17 @@ function cohere(inputs: Record<string, string>, source: string): void {
   if (inputs.rebuild === 'if-changed' && source !== 'automation-document') drop('rebuild')
   if (inputs.rebuild === 'if-changed') inputs.family ??= 'web'
   if (inputs['prune-keep']) inputs.family ??= 'web'
-  else drop('prune-older-than', 'prune-skip-in-use', 'prune-dry-run')
+  else
+    drop(
+      'prune-older-than',
+      'prune-skip-in-use',
+      'prune-dry-run',
+      'prune-action',
+      'prune-deregister-disabled-after',
+      'prune-unused-for',
+      'prune-require-recycle-bin'
+    )
+  if (inputs['prune-deregister-disabled-after']) inputs['prune-action'] = 'disable'
   if (inputs['region-kms-key-ids']) inputs['copy-regions'] = 'eu-west-1'
   if (inputs['kms-key-id'] && !inputs['copy-regions'] && !inputs['copy-accounts'])
     inputs['copy-regions'] = 'eu-west-1'
@@ -237,6 +247,8 @@ function checkConfig(config: Config, inputs: Record<string, string>): void {
   if (config.prune) {
     assert.ok(config.prune.keep >= 1)
     assert.ok(config.family)
+    if (config.prune.retire?.deregisterDisabledAfterMs !== undefined)
+      assert.equal(config.prune.retire?.action, 'disable')
   } else {
     assert.ok(!inputs['prune-older-than'])
   }
@@ -313,11 +325,16 @@ describe('fuzzed inputs', () => {
     const needs: Record<string, Record<string, string>> = {
       'no-reboot': { 'instance-id': VALUES['instance-id'].good[0] },
       ...Object.fromEntries(
-        ['prune-older-than', 'prune-skip-in-use', 'prune-dry-run'].map((name) => [
-          name,
-          { 'prune-keep': '5' }
-        ])
-      )
+        [
+          'prune-older-than',
+          'prune-skip-in-use',
+          'prune-dry-run',
+          'prune-action',
+          'prune-unused-for',
+          'prune-require-recycle-bin'
+        ].map((name) => [name, { 'prune-keep': '5' }])
+      ),
+      'prune-deregister-disabled-after': { 'prune-keep': '5', 'prune-action': 'disable' }
     }
     const refused: string[] = []
     for (const [name, { good }] of Object.entries(VALUES)) {

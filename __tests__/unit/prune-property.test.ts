@@ -15,11 +15,13 @@ import {
   brokenRule,
   fleetArb,
   optionsOf,
+  toCandidates,
   type Fleet
 } from './prune-rules.js'
 import { World, fleetOf, makeContext, thisRunImage } from './prune-world.js'
 
 const NEW_ID = 'ami-thisrun'
+const CONSUMER = '444455556666'
 
 function seed(world: World, fleet: Fleet): { id: string; account: string; region: string }[] {
   const members: { id: string; account: string; region: string }[] = []
@@ -47,6 +49,16 @@ function seed(world: World, fleet: Fleet): { id: string; account: string; region
       ]
     }
     world.add(account, region, image)
+    // Shared with a consumer account unless 'not-shared'; its report (seeded, so a dry run reads
+    // it too) finds use when 'used'; 'unknown': the attributes cannot be read.
+    if (f.consumers !== 'not-shared') world.permissions.set(id, [{ UserId: CONSUMER }])
+    if (f.consumers === 'used')
+      world.usage.set(id, [{ AccountId: CONSUMER, ResourceType: 'ec2:Instance', UsageCount: 2 }])
+    if (f.consumers === 'unknown') world.permissionErrors.add(id)
+    if (f.consumers !== 'not-shared') world.seedReport(id)
+    if (!f.lastLaunchRead) world.lastLaunchErrors.add(id)
+    else if (f.lastLaunchHours !== null)
+      world.lastLaunched.set(id, new Date(NOW.getTime() - f.lastLaunchHours * HOUR).toISOString())
     if (f.references === 'used') {
       world.references.set(id, [
         { Arn: `arn:aws:ec2:${region}:${account}:instance/i-${i}`, ResourceType: 'ec2:Instance' }
@@ -61,10 +73,12 @@ async function run(fleet: Fleet, dryRun: boolean) {
   const world = new World()
   world.pageSize = 7 // several pages per scope
   const members = seed(world, fleet)
+  const facts = new Map(toCandidates(fleet).candidates.map((c) => [c.imageId, c.retire]))
   const candidates: Candidate[] = [...world.images.entries()].flatMap(([key, images]) => {
     const [accountId, region] = key.split('/')
     return images.map((image) => ({
       ...toCandidate(image, { accountId, region }),
+      retire: facts.get(image.ImageId!),
       references: (world.references.get(image.ImageId!) ?? []).map((r) => ({
         arn: r.Arn,
         resourceType: r.ResourceType
@@ -90,7 +104,12 @@ async function run(fleet: Fleet, dryRun: boolean) {
     prune: {
       keep: fleet.keep,
       olderThanMs: fleet.olderThanHours === null ? undefined : fleet.olderThanHours * HOUR,
-      skipInUse: fleet.skipInUse
+      skipInUse: fleet.skipInUse,
+      retire: {
+        action: 'deregister',
+        requireRecycleBin: false,
+        ...(fleet.unusedForHours !== null && { unusedForMs: fleet.unusedForHours * HOUR })
+      }
     }
   })
   const image = thisRunImage(NEW_ID, { accountId: ACCOUNTS[0], region: REGIONS[0], snapshots: [] })

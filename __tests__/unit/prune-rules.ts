@@ -33,6 +33,15 @@ export const candidateArb = fc.record({
   // Hours before NOW; small range so equal dates (ties) happen.
   ageHours: fc.option(fc.integer({ min: 0, max: 400 }), { freq: 12 }),
   references: usually<'unchecked' | 'none' | 'used'>('none', 'used', 'unchecked'),
+  // Use in consumer accounts (image usage report) and the last launch by anyone.
+  consumers: usually<'none' | 'used' | 'unknown' | 'not-shared'>(
+    'none',
+    'used',
+    'unknown',
+    'not-shared'
+  ),
+  lastLaunchHours: fc.option(fc.integer({ min: 0, max: 400 }), { freq: 3 }),
+  lastLaunchRead: usually(true, false),
   thisRun: fc.integer({ min: 0, max: 11 }).map((n) => n === 0)
 })
 
@@ -40,8 +49,12 @@ export const fleetArb = fc.record({
   facts: fc.array(candidateArb, { maxLength: 40, size: 'max' }),
   keep: fc.integer({ min: 0, max: 4 }),
   olderThanHours: fc.option(fc.integer({ min: 0, max: 300 }), { freq: 2 }),
-  skipInUse: fc.boolean()
+  skipInUse: fc.boolean(),
+  unusedForHours: fc.option(fc.integer({ min: 0, max: 300 }), { freq: 2 })
 })
+
+/** EC2's lastLaunchedTime lags up to 24 h: the guard widens its window by that (guards.ts). */
+export const LAUNCH_LAG_HOURS = 24
 
 export type Fleet = typeof fleetArb extends fc.Arbitrary<infer T> ? T : never
 
@@ -66,6 +79,24 @@ export function toCandidates(fleet: Fleet): { candidates: Candidate[]; thisRun: 
       tags,
       deregistrationProtection: f.protection,
       snapshots: [{ id: `snap-${i}`, sizeGiB: 8 }],
+      retire: {
+        consumers:
+          f.consumers === 'used'
+            ? {
+                status: 'used',
+                reportId: `amiur-${i}`,
+                uses: [{ accountId: '444455556666', resourceType: 'ec2:Instance', count: 1 }]
+              }
+            : f.consumers === 'unknown'
+              ? { status: 'unknown', reason: 'report did not finish' }
+              : f.consumers === 'not-shared'
+                ? { status: 'not-shared' }
+                : { status: 'unused', reportId: `amiur-${i}` },
+        ...(f.lastLaunchRead && {
+          lastLaunched:
+            f.lastLaunchHours === null ? null : new Date(NOW.getTime() - f.lastLaunchHours * HOUR)
+        })
+      },
       references:
         f.references === 'unchecked'
           ? undefined
@@ -104,6 +135,20 @@ export function brokenRule(
     if (options.skipInUse && (c.references === undefined || c.references.length > 0)) {
       return `${id}: in use or unchecked`
     }
+    const use = c.retire?.consumers?.status
+    if (options.skipInUse && (use === 'used' || use === 'unknown')) {
+      return `${id}: used in a consumer account, or its usage unknown`
+    }
+    const unusedFor = options.retire?.unusedForMs
+    if (unusedFor !== undefined) {
+      const last = c.retire?.lastLaunched
+      if (last === undefined) return `${id}: last launch not read`
+      const at = last ?? c.creationDate
+      if (!at) return `${id}: never launched, no creation date`
+      if (options.now.getTime() - at.getTime() <= unusedFor + LAUNCH_LAG_HOURS * HOUR) {
+        return `${id}: launched within prune-unused-for`
+      }
+    }
     if (c.state !== 'available' && c.state !== 'disabled') return `${id}: state ${c.state}`
     if (options.olderThanMs !== undefined) {
       if (!c.creationDate) return `${id}: no date with older-than`
@@ -112,13 +157,14 @@ export function brokenRule(
       }
     }
   }
-  // At least `keep` versions remain that are as new as anything pruned, per (account, region).
+  // At least `keep` available versions remain that are as new as anything pruned, per (account,
+  // region): a disabled version never counts toward prune-keep.
   const time = (c: Candidate): number => c.creationDate?.getTime() ?? Number.POSITIVE_INFINITY
   const isVersion = (c: Candidate): boolean =>
     options.thisRun.has(c.imageId) ||
     (c.ownerId === c.accountId &&
       c.tags['ami-share-action:family'] === options.family &&
-      (c.state === 'available' || c.state === 'disabled'))
+      c.state === 'available')
   for (const p of candidates) {
     if (!prunedIds.has(p.imageId)) continue
     const newerKept = candidates.filter(
@@ -143,6 +189,10 @@ export function optionsOf(fleet: Fleet, thisRun: Set<string>): SelectOptions {
     olderThanMs: fleet.olderThanHours === null ? undefined : fleet.olderThanHours * HOUR,
     skipInUse: fleet.skipInUse,
     now: NOW,
-    thisRun
+    thisRun,
+    retire: {
+      action: 'deregister',
+      ...(fleet.unusedForHours !== null && { unusedForMs: fleet.unusedForHours * HOUR })
+    }
   }
 }

@@ -3,9 +3,21 @@
 // can tell which account and region a request went to.
 import { createPlanner } from '../../src/plan.js'
 import { jest } from '@jest/globals'
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling'
+import { GetRuleCommand, ListRulesCommand, RbinClient } from '@aws-sdk/client-rbin'
 import {
+  CreateImageUsageReportCommand,
+  CreateTagsCommand,
+  DeleteImageUsageReportCommand,
   DeleteSnapshotCommand,
   DeregisterImageCommand,
+  DescribeImageAttributeCommand,
+  DescribeImageUsageReportEntriesCommand,
+  DescribeImageUsageReportsCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DisableImageCommand,
+  type LaunchPermission,
   DescribeImageReferencesCommand,
   DescribeImagesCommand,
   EC2Client,
@@ -52,7 +64,33 @@ export class World {
   /** Images per DescribeImages page when the request sets no smaller MaxResults. */
   pageSize = 1000
   referencePageSize = 3
+  /** image ID -> its lastLaunchedTime (absent: never launched). */
+  lastLaunched = new Map<string, string>()
+  /** image ID -> its launch permissions. */
+  permissions = new Map<string, LaunchPermission[]>()
+  /** image ID -> consumer-account use an image usage report finds. */
+  usage = new Map<string, { AccountId: string; ResourceType: string; UsageCount: number }[]>()
+  /** Recycle Bin rules of every scope. */
+  rules: { Identifier: string; ResourceType: string; days: number }[] = []
+  /**
+   * Launch templates by ID: their versions' AMIs (version n = index n-1) and default version.
+   * A template only references name is one version, default and latest, using every AMI
+   * that names it.
+   */
+  templates = new Map<string, { name: string; versions: string[]; defaultVersion: number }>()
+  /** Auto Scaling groups' launch templates (by ID) and versions. */
+  groups: { LaunchTemplateId: string; Version?: string }[] = []
+  /** Images whose DescribeImageAttribute fails (launchPermission / lastLaunchedTime). */
+  permissionErrors = new Set<string>()
+  lastLaunchErrors = new Set<string>()
+  private reports = new Map<string, string>()
+
+  /** A usage report of this AMI made earlier (within the last 24 hours). */
+  seedReport(imageId: string): void {
+    this.reports.set(`amiur-seed-${imageId}`, imageId)
+  }
   private clients = new Map<string, EC2Client>()
+  private others = new Map<string, object>()
 
   add(account: string, region: string, image: Ec2Image): void {
     const key = `${account}/${region}`
@@ -68,7 +106,7 @@ export class World {
   }
 
   mutatingCalls(): Call[] {
-    return this.calls.filter((c) => !/^Describe/.test(c.action))
+    return this.calls.filter((c) => !/^(Describe|List|Get)/.test(c.action))
   }
 
   client(region: string, account: string): EC2Client {
@@ -142,7 +180,184 @@ export class World {
       record('DeleteSnapshot', input)
       return {}
     })
+    const image = (id: string | undefined): Ec2Image => {
+      const found = this.imagesIn(account, region).find((i) => i.ImageId === id)
+      if (!found)
+        throw new AwsError('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`)
+      return found
+    }
+    mock
+      .on(DescribeImageAttributeCommand)
+      .callsFake((input: { ImageId?: string; Attribute?: string }) => {
+        record('DescribeImageAttribute', input)
+        image(input.ImageId)
+        const id = input.ImageId ?? ''
+        if (input.Attribute === 'lastLaunchedTime') {
+          if (this.lastLaunchErrors.has(id)) throw new AwsError('RequestLimitExceeded', 'slow down')
+          const at = this.lastLaunched.get(id)
+          return { ImageId: id, ...(at && { LastLaunchedTime: { Value: at } }) }
+        }
+        if (this.permissionErrors.has(id)) throw new AwsError('RequestLimitExceeded', 'slow down')
+        return { ImageId: id, LaunchPermissions: this.permissions.get(id) ?? [] }
+      })
+    const template = (id: string) =>
+      this.templates.get(id) ?? {
+        name: id,
+        versions: [...this.references]
+          .filter(([, refs]) => refs.some((r) => r.Arn.endsWith(`/${id}`)))
+          .map(([imageId]) => imageId),
+        defaultVersion: 1
+      }
+    mock.on(DescribeLaunchTemplatesCommand).callsFake((input: { LaunchTemplateIds?: string[] }) => {
+      record('DescribeLaunchTemplates', input)
+      return {
+        LaunchTemplates: (input.LaunchTemplateIds ?? []).map((id) => {
+          const t = template(id)
+          return {
+            LaunchTemplateId: id,
+            LaunchTemplateName: t.name,
+            DefaultVersionNumber: t.defaultVersion,
+            LatestVersionNumber: t.versions.length
+          }
+        })
+      }
+    })
+    mock
+      .on(DescribeLaunchTemplateVersionsCommand)
+      .callsFake((input: { LaunchTemplateId?: string; Versions?: string[] }) => {
+        record('DescribeLaunchTemplateVersions', input)
+        const t = template(input.LaunchTemplateId ?? '')
+        const numbers = (input.Versions ?? []).map((v) =>
+          v === '$Default' ? t.defaultVersion : v === '$Latest' ? t.versions.length : Number(v)
+        )
+        // A template the world derived from references: every version is launchable.
+        const derived = !this.templates.has(input.LaunchTemplateId ?? '')
+        return {
+          LaunchTemplateVersions: (derived ? t.versions.map((_, i) => i + 1) : numbers).map(
+            (n) => ({
+              LaunchTemplateId: input.LaunchTemplateId,
+              VersionNumber: n,
+              LaunchTemplateData: { ImageId: t.versions[n - 1] }
+            })
+          )
+        }
+      })
+    mock.on(CreateImageUsageReportCommand).callsFake((input: { ImageId?: string }) => {
+      record('CreateImageUsageReport', input)
+      const id = `amiur-${this.reports.size + 1}`
+      this.reports.set(id, input.ImageId ?? '')
+      return { ReportId: id }
+    })
+    mock
+      .on(DescribeImageUsageReportsCommand)
+      .callsFake((input: { ReportIds?: string[]; ImageIds?: string[] }) => {
+        record('DescribeImageUsageReports', input)
+        return {
+          ImageUsageReports: [...this.reports]
+            .filter(
+              ([r, i]) =>
+                (input.ReportIds ?? [r]).includes(r) && (input.ImageIds ?? [i]).includes(i)
+            )
+            .map(([ReportId, ImageId]) => ({
+              ReportId,
+              ImageId,
+              State: 'available',
+              CreationTime: NOW,
+              ResourceTypes: [
+                { ResourceType: 'ec2:Instance' },
+                { ResourceType: 'ec2:LaunchTemplate' }
+              ]
+            }))
+        }
+      })
+    mock.on(DescribeImageUsageReportEntriesCommand).callsFake((input: { ReportIds?: string[] }) => {
+      record('DescribeImageUsageReportEntries', input)
+      const imageId = this.reports.get(input.ReportIds?.[0] ?? '') ?? ''
+      return {
+        ImageUsageReportEntries: (this.usage.get(imageId) ?? []).map((e) => ({
+          ...e,
+          ImageId: imageId,
+          ReportId: input.ReportIds?.[0]
+        }))
+      }
+    })
+    mock.on(DeleteImageUsageReportCommand).callsFake((input: { ReportId?: string }) => {
+      record('DeleteImageUsageReport', input)
+      this.reports.delete(input.ReportId ?? '')
+      return { Return: true }
+    })
+    mock.on(DisableImageCommand).callsFake((input: { ImageId?: string }) => {
+      record('DisableImage', input)
+      const found = image(input.ImageId)
+      found.State = 'disabled'
+      this.permissions.delete(input.ImageId ?? '')
+      return { Return: true }
+    })
+    mock
+      .on(CreateTagsCommand)
+      .callsFake((input: { Resources?: string[]; Tags?: { Key?: string; Value?: string }[] }) => {
+        record('CreateTags', input)
+        for (const id of input.Resources ?? []) {
+          const found = image(id)
+          found.Tags = [...(found.Tags ?? []), ...(input.Tags ?? [])]
+        }
+        return {}
+      })
     this.clients.set(key, client)
+    return client
+  }
+
+  rbin(region: string, account: string): RbinClient {
+    const key = `rbin ${account}/${region}`
+    const existing = this.others.get(key) as RbinClient | undefined
+    if (existing) return existing
+    const client = new RbinClient({
+      region,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' }
+    })
+    // The old rbin client's types do not fit aws-sdk-client-mock's; its runtime does.
+    const mock = mockClient(client as unknown as EC2Client) as unknown as ReturnType<
+      typeof mockClient
+    >
+    mock.on(ListRulesCommand as never).callsFake((input: { ResourceType?: string }) => {
+      this.calls.push({ account, region, action: 'ListRules', input: { ...input } })
+      return {
+        Rules: this.rules
+          .filter((r) => r.ResourceType === input.ResourceType)
+          .map((r) => ({ Identifier: r.Identifier }))
+      }
+    })
+    mock.on(GetRuleCommand as never).callsFake((input: { Identifier?: string }) => {
+      this.calls.push({ account, region, action: 'GetRule', input: { ...input } })
+      const r = this.rules.find((x) => x.Identifier === input.Identifier)!
+      return {
+        Identifier: r.Identifier,
+        ResourceType: r.ResourceType,
+        RetentionPeriod: { RetentionPeriodValue: r.days, RetentionPeriodUnit: 'DAYS' },
+        Status: 'available'
+      }
+    })
+    this.others.set(key, client)
+    return client
+  }
+
+  autoScaling(region: string, account: string): AutoScalingClient {
+    const key = `asg ${account}/${region}`
+    const existing = this.others.get(key) as AutoScalingClient | undefined
+    if (existing) return existing
+    const client = new AutoScalingClient({
+      region,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'x' }
+    })
+    mockClient(client)
+      .on(DescribeAutoScalingGroupsCommand)
+      .callsFake(() => ({
+        AutoScalingGroups: this.groups.map((g, i) => ({
+          AutoScalingGroupName: `asg-${i}`,
+          LaunchTemplate: g
+        }))
+      }))
+    this.others.set(key, client)
     return client
   }
 }
@@ -209,7 +424,14 @@ export function makeContext(
   const prune: PruneConfig | undefined =
     options.prune === null
       ? undefined
-      : { family: FAMILY, keep: 2, skipInUse: true, dryRun: false, ...options.prune }
+      : {
+          family: FAMILY,
+          keep: 2,
+          skipInUse: true,
+          dryRun: false,
+          retire: { action: 'deregister', requireRecycleBin: false },
+          ...options.prune
+        }
   const config = {
     region: 'us-east-1',
     family: 'family' in options ? options.family : FAMILY,
@@ -225,6 +447,10 @@ export function makeContext(
   const clients = {
     ec2: (region: string, account?: CopyAccount) =>
       world.client(region, account?.accountId ?? BUILD),
+    rbin: async (region: string, account?: CopyAccount) =>
+      world.rbin(region, account?.accountId ?? BUILD),
+    autoScaling: async (region: string, account?: CopyAccount) =>
+      world.autoScaling(region, account?.accountId ?? BUILD),
     buildAccountId: async () => BUILD
   } as unknown as Clients
   const controller = new AbortController()

@@ -364,7 +364,8 @@ describe('prune', () => {
       const planned = ctx.plan.items.map((p) => p.text)
       if (variant.dryRun) {
         expect(planned).toContain(
-          `Would deregister ami-v3 (name-ami-v3) in ${BUILD}/us-east-1 and delete its snapshots snap-v3 (8 GiB)`
+          `Would deregister ami-v3 (name-ami-v3) in ${BUILD}/us-east-1 and delete its snapshots snap-v3 (8 GiB); ` +
+            'Recycle Bin: permanent (no Recycle Bin rule retains the AMI); not shared with other accounts'
         )
         expect(planned).toHaveLength(6)
         expect(planned).toContain(`Nothing to prune in ${BUILD}/eu-west-1`)

@@ -128,7 +128,7 @@ describe('tables parse with the expected columns', () => {
     ['Key', 'Value'],
     ['Step', 'Action', 'Status', 'Duration', 'Failure'],
     ['Account', 'Region', 'AMI', 'State', 'Duration', 'Reason'],
-    ['Account', 'Region', 'AMI', 'Name', 'Created', 'Snapshots', 'Result'],
+    ['Account', 'Region', 'AMI', 'Name', 'Created', 'Snapshots', 'Result', 'Recovery, usage'],
     ['Account', 'Region', 'AMI', 'Name', 'Reason']
   ]
   const commentTables = [

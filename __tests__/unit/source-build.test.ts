@@ -4,9 +4,11 @@ import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import {
   CreateImageCommand,
   CreateTagsCommand,
+  DeleteTagsCommand,
   DeregisterImageCommand,
   DescribeImageReferencesCommand,
   DescribeImagesCommand,
+  EnableImageCommand,
   EC2Client,
   type Image as AwsImage
 } from '@aws-sdk/client-ec2'
@@ -310,15 +312,31 @@ describe('ami-id', () => {
     expect(thrown.message).toContain(message)
   })
 
-  it('finds a disabled AMI (hidden without IncludeDisabled) and says to re-enable it', async () => {
+  it('adopting our disabled AMI (hidden without IncludeDisabled) re-enables it and drops its disabled-at tag', async () => {
     ec2Mock.on(DescribeImagesCommand).resolves({ Images: [] })
     ec2Mock
       .on(DescribeImagesCommand, { ImageIds: [OLD], IncludeDisabled: true })
       .resolves({ Images: [awsImage(OLD, { OwnerId: ACCOUNT, State: 'disabled' })] })
     const t = makeContext({ source: { kind: 'existing', amiId: OLD }, tags: TAGS })
+    const image = await buildImage(t.ctx)
+    expect(image.id).toBe(OLD)
+    expect(ec2Mock.commandCalls(EnableImageCommand).map((c) => c.args[0].input)).toEqual([
+      { ImageId: OLD }
+    ])
+    expect(ec2Mock.commandCalls(DeleteTagsCommand).map((c) => c.args[0].input)).toEqual([
+      { Resources: [OLD], Tags: [{ Key: 'ami-share-action:disabled-at' }] }
+    ])
+  })
+
+  it("another account's disabled AMI is an error naming ami-id (only its owner can re-enable it)", async () => {
+    ec2Mock
+      .on(DescribeImagesCommand, { ImageIds: [OLD], IncludeDisabled: true })
+      .resolves({ Images: [awsImage(OLD, { OwnerId: OTHER_ACCOUNT, State: 'disabled' })] })
+    const t = makeContext({ source: { kind: 'existing', amiId: OLD }, tags: TAGS })
     const thrown = await buildImage(t.ctx).catch((e) => e)
     expect(thrown).toBeInstanceOf(InputError)
-    expect(thrown.message).toMatch(/^ami-id: .* is disabled.*aws ec2 enable-image --image-id/)
+    expect(thrown.message).toMatch(/^ami-id: .* is disabled and owned by account/)
+    expect(ec2Mock.commandCalls(EnableImageCommand)).toHaveLength(0)
     expect(ec2Mock.commandCalls(CreateTagsCommand)).toHaveLength(0)
   })
 

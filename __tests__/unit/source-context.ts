@@ -63,6 +63,12 @@ export function makeContext(overrides: Partial<Config> = {}): TestContext {
   let now = T0.getTime()
   const clients: Clients = {
     ec2: (region) => new EC2Client({ region }),
+    autoScaling: async () => {
+      throw new Error('no Auto Scaling in these tests')
+    },
+    rbin: async () => {
+      throw new Error('no Recycle Bin in these tests')
+    },
     ssm: async (region) => new SSMClient({ region }),
     kms: async (region) => new KMSClient({ region }),
     serviceQuotas: async (region) => new ServiceQuotasClient({ region }),

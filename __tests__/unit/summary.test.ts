@@ -50,7 +50,7 @@ describe('job summary', () => {
       ['Granted to', 'ID'],
       ['Key', 'Value'],
       ['Step', 'Action', 'Status', 'Duration', 'Failure'],
-      ['Account', 'Region', 'AMI', 'Name', 'Created', 'Snapshots', 'Result'],
+      ['Account', 'Region', 'AMI', 'Name', 'Created', 'Snapshots', 'Result', 'Recovery, usage'],
       ['Account', 'Region', 'AMI', 'Name', 'Reason']
     ])
     const steps = tables(md)[3].rows

@@ -1,8 +1,10 @@
 // One SDK client per (service, account, region). The build account uses the default credential
 // chain; a copy account uses credentials from STS AssumeRole on its role. Endpoints are never set
 // here: the SDK honours AWS_ENDPOINT_URL itself (that is how the emulator is reached).
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling'
 import { EC2Client } from '@aws-sdk/client-ec2'
 import type { KMSClient } from '@aws-sdk/client-kms'
+import type { RbinClient } from '@aws-sdk/client-rbin'
 import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas'
 import type { SSMClient } from '@aws-sdk/client-ssm'
 import type { STSClient } from '@aws-sdk/client-sts'
@@ -23,7 +25,9 @@ export const sdk = {
   ssm: () => import('@aws-sdk/client-ssm'),
   kms: () => import('@aws-sdk/client-kms'),
   serviceQuotas: () => import('@aws-sdk/client-service-quotas'),
-  sts: () => import('@aws-sdk/client-sts')
+  sts: () => import('@aws-sdk/client-sts'),
+  autoScaling: () => import('@aws-sdk/client-auto-scaling'),
+  rbin: () => import('@aws-sdk/client-rbin')
 }
 
 /** Retry budget for throttling storms: the SDK default of 3 attempts gives up too soon on EC2. */
@@ -42,6 +46,10 @@ export interface Clients {
   kms(region: string, account?: CopyAccount): Promise<KMSClient>
   serviceQuotas(region: string, account?: CopyAccount): Promise<ServiceQuotasClient>
   sts(region: string): Promise<STSClient>
+  /** Auto Scaling: which launch-template versions groups launch from (prune's template pins). */
+  autoScaling(region: string, account?: CopyAccount): Promise<AutoScalingClient>
+  /** Recycle Bin rules (prune's recoverability report). */
+  rbin(region: string, account?: CopyAccount): Promise<RbinClient>
   /** The account the default chain resolves to (GetCallerIdentity, asked once). */
   buildAccountId(): Promise<string>
   /** Assume the role now; throws the STS error (used to fail early and in dry runs). */
@@ -148,6 +156,26 @@ export function createClients(buildRegion: string, sessionName = 'ami-share-acti
         `servicequotas/${account?.accountId ?? ''}/${region}`,
         async () =>
           new (await sdk.serviceQuotas()).ServiceQuotasClient({
+            ...common,
+            region,
+            ...(account ? { credentials: roleCredentials(account) } : {})
+          })
+      ),
+    autoScaling: (region, account) =>
+      lazy(
+        `autoscaling/${account?.accountId ?? ''}/${region}`,
+        async () =>
+          new (await sdk.autoScaling()).AutoScalingClient({
+            ...common,
+            region,
+            ...(account ? { credentials: roleCredentials(account) } : {})
+          })
+      ),
+    rbin: (region, account) =>
+      lazy(
+        `rbin/${account?.accountId ?? ''}/${region}`,
+        async () =>
+          new (await sdk.rbin()).RbinClient({
             ...common,
             region,
             ...(account ? { credentials: roleCredentials(account) } : {})

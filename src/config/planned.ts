@@ -1,5 +1,5 @@
 // Inputs that action.yml and the README promise but this version does not carry out yet (testing,
-// roll-out, undoable retirement). action.yml declares them so the names are reserved and
+// roll-out). action.yml declares them so the names are reserved and
 // GitHub does not drop them with a mere "Unexpected input" warning; a value that asks for the
 // missing behaviour is an input error, never silently ignored.
 import { InputError } from './input-error.js'
@@ -7,10 +7,6 @@ import { quote } from './values.js'
 
 /** name -> the values that ask for nothing new (the default, or empty). */
 const PLANNED: [name: string, harmless: string[], feature: string][] = [
-  ['prune-action', ['', 'deregister'], 'prune-action: disable (undoable retirement)'],
-  ['prune-deregister-disabled-after', [''], 'undoable retirement'],
-  ['prune-unused-for', [''], 'the last-launch guard of pruning'],
-  ['prune-require-recycle-bin', ['', 'false'], 'the Recycle Bin guard of pruning'],
   ['test-command', [''], 'testing the image'],
   ['test-launch', ['', 'false'], 'testing the image'],
   ['test-instance-type', [''], 'testing the image'],

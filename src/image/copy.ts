@@ -14,6 +14,7 @@ import { describeError, errorCode } from '../aws/errors.js'
 import type { Config, CopyAccount } from '../config.js'
 import { CancelledError, type RunContext } from '../context.js'
 import type { FleetMember, Image } from '../types.js'
+import { reenableImage, untagWarning } from '../prune/disable.js'
 import { error, type Finding } from './findings.js'
 import { formatDuration } from '../duration.js'
 import { mapLimit } from '../pool.js'
@@ -148,7 +149,11 @@ export async function findExistingCopy(
   // The name filter treats * and ? as wildcards; keep only the exact name. The source itself is
   // never its own conflict.
   const named = Images.filter((i) => i.Name === image.name && i.ImageId !== image.id)
-  const copy = named.find((i) => !UNUSABLE_STATES.has(i.State ?? '') && isLineageOf(i, image))
+  // A disabled copy of this source is still ours: reusing it re-enables it (the way back from
+  // prune-action: disable).
+  const copy = named.find(
+    (i) => (i.State === 'disabled' || !UNUSABLE_STATES.has(i.State ?? '')) && isLineageOf(i, image)
+  )
   if (copy) return { image: copy, match: 'lineage' }
   return named[0] ? { image: named[0], match: 'name' } : undefined
 }
@@ -289,6 +294,27 @@ async function copyOne(
       if (reuse) {
         member.imageId = existing.image.ImageId!
         member.reused = true
+        if (existing.image.State === 'disabled') {
+          // A disabled copy of this source: the way back re-enables it too.
+          const id = member.imageId
+          existing.image = await ctx.plan.change(
+            {
+              phase: 'copy',
+              text: `Re-enable ${id} in ${label} (EnableImage), a disabled copy of ${image.id}`,
+              calls: [
+                { action: 'ec2:EnableImage', accountId: target.accountId, region: target.region },
+                { action: 'ec2:DeleteTags', accountId: target.accountId, region: target.region }
+              ],
+              planned: { ...existing.image, State: 'available' as const }
+            },
+            async () => {
+              const untagError = await reenableImage(ec2, id)
+              if (untagError) ctx.warn(untagWarning(id, label, untagError))
+              ctx.log.info(`Re-enabled ${id} in ${label} (it was disabled)`)
+              return { ...existing.image, State: 'available' as const }
+            }
+          )
+        }
         ctx.log.info(`Reusing ${member.imageId} in ${label} (copy of ${image.id})`)
         ctx.plan.note('copy', `Reuse ${member.imageId} in ${label} (copy of ${image.id})`)
       } else {

@@ -1,6 +1,7 @@
 // List every version of the family in one (account, region): server-side filters and pages, so
 // the number of DescribeImages calls grows with pages, not with images.
 import { paginateDescribeImages, type EC2Client, type Image as Ec2Image } from '@aws-sdk/client-ec2'
+import { DISABLED_AT_TAG } from './guards.js'
 import { FAMILY_TAG, KEEP_TAG, type Candidate } from './select.js'
 import { snapshotsOf } from './storage.js'
 
@@ -15,7 +16,9 @@ export interface Scope {
 export async function listFamilyImages(
   ec2: EC2Client,
   scope: Scope,
-  family: string
+  family: string,
+  /** Further tag keys to keep (those Recycle Bin rules select on). */
+  tagKeys: ReadonlySet<string> = new Set()
 ): Promise<Candidate[]> {
   const candidates: Candidate[] = []
   const pages = paginateDescribeImages(
@@ -30,19 +33,26 @@ export async function listFamilyImages(
   )
   for await (const page of pages) {
     for (const image of page.Images ?? []) {
-      if (image.ImageId) candidates.push(toCandidate(image, scope))
+      if (image.ImageId) candidates.push(toCandidate(image, scope, tagKeys))
     }
   }
   return candidates
 }
 
-export function toCandidate(image: Ec2Image, scope: Scope): Candidate {
+export function toCandidate(
+  image: Ec2Image,
+  scope: Scope,
+  tagKeys: ReadonlySet<string> = new Set()
+): Candidate {
   // Only the tags selection reads: a family of thousands of versions with a dozen tags each
   // would otherwise hold every tag of every version until the report is written.
   const tags: Record<string, string> = {}
   for (const tag of image.Tags ?? []) {
-    if (tag.Key === FAMILY_TAG || tag.Key === KEEP_TAG) tags[tag.Key] = tag.Value ?? ''
+    const key = tag.Key ?? ''
+    if (key === FAMILY_TAG || key === KEEP_TAG || key === DISABLED_AT_TAG || tagKeys.has(key))
+      tags[key] = tag.Value ?? ''
   }
+  const disabledAt = tags[DISABLED_AT_TAG] ? new Date(tags[DISABLED_AT_TAG]) : undefined
   const created = image.CreationDate ? new Date(image.CreationDate) : undefined
   return {
     accountId: scope.accountId,
@@ -54,6 +64,7 @@ export function toCandidate(image: Ec2Image, scope: Scope): Candidate {
     creationDate: created && !Number.isNaN(created.getTime()) ? created : undefined,
     tags,
     deregistrationProtection: image.DeregistrationProtection,
-    snapshots: snapshotsOf(image)
+    snapshots: snapshotsOf(image),
+    ...(disabledAt && !Number.isNaN(disabledAt.getTime()) && { retire: { disabledAt } })
   }
 }

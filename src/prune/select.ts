@@ -1,6 +1,7 @@
 // The pruning decision, as a pure function of facts: which versions of a family to deregister,
 // which to keep and which to skip (with the reason). No AWS here, so every safety rule can be
 // property-tested against random fleets.
+import { retirementGuard, type RetireFacts, type RetireOptions } from './guards.js'
 import type { SnapshotSize } from './storage.js'
 
 export const FAMILY_TAG = 'ami-share-action:family'
@@ -29,6 +30,8 @@ export interface Candidate {
   snapshots: SnapshotSize[]
   /** Resources that reference it; undefined means "not checked". */
   references?: ImageUse[]
+  /** Retirement facts: disabled-at tag, last launch, consumer usage, Recycle Bin (guards.ts). */
+  retire?: RetireFacts
 }
 
 export interface SelectOptions {
@@ -39,6 +42,8 @@ export interface SelectOptions {
   now: Date
   /** Every AMI this run produced or adopted (the image and every fleet member). */
   thisRun: ReadonlySet<string>
+  /** prune-action and its guards; absent: deregister, no retirement guards. */
+  retire?: RetireOptions
   /**
    * Versions created less than this long ago are never pruned: a concurrent run of the family
    * (started at most `timeout-minutes` ago) may still be copying or sharing from it.
@@ -62,6 +67,8 @@ export interface Decision {
   reason: string
   /** Counts as a version of the family (for keep ranking and kept storage). */
   familyVersion: boolean
+  /** With verdict `prune`: how it goes (prune-action; a version this action disabled long ago is deregistered). */
+  action?: 'disable' | 'deregister'
 }
 
 /** States of a finished version: these take part in the newest-`keep` ranking. */
@@ -117,9 +124,18 @@ function selectInScope(candidates: Candidate[], options: SelectOptions): Decisio
     else ranked.push(candidate)
   }
   ranked.sort((a, b) => newestFirst(a, b, options.thisRun))
-  ranked.forEach((candidate, index) => {
-    decisions.push(decideVersion(candidate, index, options))
-  })
+  // Only available versions (and this run's) take a place among the newest `keep`: a disabled
+  // one cannot be launched. It goes only once `keep` available versions are newer than it.
+  let available = 0
+  for (const candidate of ranked) {
+    const disabled = candidate.state === 'disabled' && !options.thisRun.has(candidate.imageId)
+    decisions.push(
+      disabled
+        ? decideDisabled(candidate, available, options)
+        : decideVersion(candidate, available, options)
+    )
+    if (!disabled) available++
+  }
   return decisions
 }
 
@@ -156,8 +172,54 @@ function classify(candidate: Candidate, options: SelectOptions): Decision | unde
   return undefined
 }
 
-/** `index` is the candidate's place among the scope's versions, newest first. */
-function decideVersion(candidate: Candidate, index: number, options: SelectOptions): Decision {
+/**
+ * A disabled version. With prune-action disable it is this action's to deregister only when its
+ * `disabled-at` tag is older than prune-deregister-disabled-after; one disabled by someone else
+ * (no tag) is never touched. With deregister it goes like any older version.
+ */
+function decideDisabled(candidate: Candidate, newer: number, options: SelectOptions): Decision {
+  const retire = options.retire
+  if (retire?.action !== 'disable') {
+    if (newer < options.keep) {
+      return {
+        candidate,
+        verdict: 'keep',
+        reason: `disabled, and fewer than ${options.keep} available versions are newer`,
+        familyVersion: true
+      }
+    }
+    return decideVersion(candidate, newer, options)
+  }
+  const keep = (reason: string): Decision => ({
+    candidate,
+    verdict: 'keep',
+    reason,
+    familyVersion: true
+  })
+  const at = candidate.retire?.disabledAt
+  if (!at) return keep('disabled, not by this action (no disabled-at tag): never touched')
+  if (retire.deregisterDisabledAfterMs === undefined) {
+    return keep(`disabled by this action on ${at.toISOString()}; not counted toward prune-keep`)
+  }
+  if (options.now.getTime() - at.getTime() <= retire.deregisterDisabledAfterMs) {
+    return keep(
+      `disabled by this action on ${at.toISOString()}, not longer ago than prune-deregister-disabled-after`
+    )
+  }
+  const decision = decideVersion(candidate, Number.POSITIVE_INFINITY, options, 'deregister')
+  if (decision.verdict === 'prune') {
+    decision.reason = `disabled by this action on ${at.toISOString()}, longer ago than prune-deregister-disabled-after`
+  }
+  return decision
+}
+
+/** `index` is the candidate's place among the scope's available versions, newest first. */
+function decideVersion(
+  candidate: Candidate,
+  index: number,
+  options: SelectOptions,
+  how: 'disable' | 'deregister' = options.retire?.action ?? 'deregister'
+): Decision {
   const decide = (verdict: Verdict, reason: string): Decision => ({
     candidate,
     verdict,
@@ -200,7 +262,9 @@ function decideVersion(candidate: Candidate, index: number, options: SelectOptio
     if (candidate.references.length > 0)
       return decide('skip', `in use by ${describeUses(candidate.references)}`)
   }
-  return decide('prune', `older than the newest ${options.keep}`)
+  const held = retirementGuard(candidate.retire, options, how, candidate.creationDate)
+  if (held) return decide('skip', held)
+  return { ...decide('prune', `older than the newest ${options.keep}`), action: how }
 }
 
 /**

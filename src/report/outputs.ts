@@ -36,10 +36,10 @@ const OUTPUTS: [string, (config: Config, result: Result) => string | undefined][
   ['pruned-ami-ids', (_c, result) => JSON.stringify(prunedIds(result))],
   ['built', (_c, { image }) => (image ? String(wasBuilt(image)) : undefined)],
   ['base-ami-id', (config, { image }) => image?.provenance?.baseAmi?.id ?? baseAmiId(config)],
-  // Testing, roll-out and disabling are not in this version: the truthful values are "none".
+  // Testing and roll-out are not in this version: the truthful values are "none".
   ['test-result', () => 'none'],
   ['launch-template-versions', () => '{}'],
-  ['disabled-ami-ids', () => '{}']
+  ['disabled-ami-ids', (_c, result) => JSON.stringify(disabledIds(result))]
 ]
 
 export function computeOutputs(config: Config, result: Result): Outputs {
@@ -145,5 +145,13 @@ function prunedIds(result: Result): Record<string, string[]> {
   if (!result.prune) return ids
   for (const { region } of result.prune.examined) ids[region] ??= []
   for (const version of result.prune.pruned) (ids[version.region] ??= []).push(version.imageId)
+  return ids
+}
+
+/** prune-action: disable; in a dry run, those that would be. Only regions something went in. */
+function disabledIds(result: Result): Record<string, string[]> {
+  const ids: Record<string, string[]> = {}
+  for (const version of result.prune?.disabled ?? [])
+    (ids[version.region] ??= []).push(version.imageId)
   return ids
 }

@@ -214,12 +214,30 @@ export function pruneSection(
         )
       }
       row.push(dryRun ? 'would prune' : 'pruned')
+      if (!compact) row.push(cell([v.recycleBin, v.usage].filter(Boolean).join('; ')))
       return row
     })
     const headers = compact
       ? ['Account', 'Region', 'AMI', 'Name', 'Result']
-      : ['Account', 'Region', 'AMI', 'Name', 'Created', 'Snapshots', 'Result']
+      : ['Account', 'Region', 'AMI', 'Name', 'Created', 'Snapshots', 'Result', 'Recovery, usage']
     blocks.push(table(headers, rows))
+  }
+  const disabled = prune.disabled ?? []
+  if (disabled.length > 0) {
+    const rows = disabled.map((v) => [
+      cell(v.accountId),
+      cell(v.region),
+      amiLink(v.region, v.imageId),
+      cell(v.name),
+      cell(v.launchPermissions ? permissionsText(v.launchPermissions) : 'not read'),
+      cell(v.usage ?? '')
+    ])
+    blocks.push(
+      `${dryRun ? 'Would disable' : 'Disabled'} (prune-action: disable; snapshots kept; bring one back with \`ami-id:\` of it, which re-enables and re-shares it per the sharing inputs). ` +
+        'DisableImage removed the launch permissions listed here and EnableImage does not restore them. ' +
+        'Only available versions count toward prune-keep; disabled ones never do.',
+      table(['Account', 'Region', 'AMI', 'Name', 'Launch permissions it had', 'Usage'], rows)
+    )
   }
   if (prune.skipped.length > 0) {
     const rows = prune.skipped.map((v) => [
@@ -232,6 +250,21 @@ export function pruneSection(
     blocks.push('Skipped:', table(['Account', 'Region', 'AMI', 'Name', 'Reason'], rows))
   }
   return blocks
+}
+
+function permissionsText(p: {
+  accounts: string[]
+  organizations: string[]
+  organizationalUnits: string[]
+  public: boolean
+}): string {
+  const parts = [
+    ...p.accounts,
+    ...p.organizations,
+    ...p.organizationalUnits,
+    ...(p.public ? ['public'] : [])
+  ]
+  return parts.length ? parts.join(', ') : 'none'
 }
 
 const PHASES: PlanItem['phase'][] = ['check', 'build', 'share', 'copy', 'lifecycle', 'prune']

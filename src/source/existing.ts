@@ -6,6 +6,7 @@ import type { RunContext } from '../context.js'
 import { checkEncryption } from '../image/encryption.js'
 import { settleFindings } from '../image/findings.js'
 import { waitForImage } from '../image/wait.js'
+import { reenableImage, untagWarning } from '../prune/disable.js'
 import type { Image } from '../types.js'
 import { tagImageAndSnapshots, toImage } from './image-record.js'
 import { checkFamilyOf } from './ownership.js'
@@ -29,10 +30,11 @@ export async function describeExisting(
     )
     const image = Images.find((i) => i.ImageId === amiId)
     if (!image) throw notVisible()
-    if (image.State === 'disabled') {
+    // Only the owner can re-enable (EnableImage); adopting a disabled AMI of ours is the way back.
+    if (image.State === 'disabled' && image.OwnerId !== accountId) {
       throw new InputError(
         'ami-id',
-        `ami-id: ${amiId} is disabled, so nobody can launch or share it. Re-enable it first (\`aws ec2 enable-image --image-id ${amiId} --region ${ctx.config.region}\`; its launch permissions are not restored), or give another AMI.`
+        `ami-id: ${amiId} is disabled and owned by account ${image.OwnerId ?? 'unknown'}, so this account cannot launch, share or re-enable it. Ask its owner to re-enable it, or give another AMI.`
       )
     }
     return image
@@ -57,6 +59,30 @@ export async function adoptExisting(
     `Adopting ${amiId} ("${image.Name ?? ''}", ${image.State}) owned by account ${image.OwnerId ?? 'unknown'}${owned ? ' (this account)' : ` (this account is ${accountId})`}`
   )
   if (owned) checkFamilyOf(ctx, image, 'ami-id')
+  const reenablePlanned = image.State === 'disabled' && ctx.plan.dryRun
+  if (image.State === 'disabled') {
+    // The way back from prune-action: disable. Sharing (distribute) then grants what the
+    // sharing inputs say, and lineage copies are re-enabled where they are found.
+    image = await ctx.plan.change(
+      {
+        phase: 'build',
+        text: `Re-enable ${amiId} (EnableImage; it is disabled) and drop its disabled-at tag; it is re-shared per the sharing inputs (EnableImage does not restore the launch permissions DisableImage removed)`,
+        calls: [
+          { action: 'ec2:EnableImage', accountId, region },
+          { action: 'ec2:DeleteTags', accountId, region }
+        ],
+        planned: { ...image, State: 'available' as const }
+      },
+      async () => {
+        const untagError = await reenableImage(ec2, amiId)
+        if (untagError) ctx.warn(untagWarning(amiId, region, untagError))
+        ctx.log.info(
+          `Re-enabled ${amiId} (it was disabled); it is shared again per the sharing inputs`
+        )
+        return { ...image, State: 'available' as const }
+      }
+    )
+  }
   if (image.State !== 'available' && ctx.plan.dryRun) {
     // Nothing to wait for in a dry run: the plan says the real run would.
     ctx.plan.note('build', `Would wait for ${amiId} (now ${image.State}) to become available`)
@@ -82,5 +108,6 @@ export async function adoptExisting(
   } else if (Object.keys(ctx.config.tags).length) {
     ctx.log.info(`Not tagging ${amiId}: account ${image.OwnerId} owns it, not ${accountId}`)
   }
-  return toImage(image, { region, accountId, source: 'existing', reused: false })
+  const adopted = toImage(image, { region, accountId, source: 'existing', reused: false })
+  return reenablePlanned ? { ...adopted, reenablePlanned } : adopted
 }

@@ -168,12 +168,16 @@ export async function confirmStillThere(
   const ec2 = ctx.clients.ec2(image.region)
   let state: string | undefined
   try {
-    const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [image.id] }))
+    // A disabled AMI is hidden without IncludeDisabled; a dry run adopting one only plans EnableImage.
+    const { Images = [] } = await ec2.send(
+      new DescribeImagesCommand({ ImageIds: [image.id], IncludeDisabled: true })
+    )
     state = Images.find((i) => i.ImageId === image.id)?.State
   } catch (error) {
     if (errorCode(error) !== 'InvalidAMIID.NotFound') throw error
   }
-  if (state !== undefined && state !== 'deregistered') return
+  if (state === 'disabled' && ctx.plan.dryRun) return
+  if (state !== undefined && state !== 'deregistered' && state !== 'disabled') return
   throw new PartialFailure(
     `${image.id} ("${image.name}") in ${image.region} no longer exists: it was deregistered while this run worked with it, most likely by a concurrent run of this family that pruned it, or by hand. ` +
       'The outputs still name it, but nothing can launch it. Re-run this workflow, and give the job a `concurrency:` group per family so that two runs never overlap (see "Two runs at once" in the README).',

@@ -121,6 +121,50 @@ describe('DescribeImageReferences instance states', () => {
   })
 })
 
+describe('DescribeImageReferences launch templates (API ResourceTypeOption version-depth)', () => {
+  it('reports a template when one of its newest versions uses the AMI, default 10, or as deep as asked', () => {
+    const { sim, call, plain } = setup()
+    const other = 'ami-0bbbbbbbbbbbbbbbb'
+    // Version 1 uses the AMI; versions 2..12 another: the default depth of 10 no longer reaches it.
+    ec2.seed!(
+      {
+        launchTemplates: [
+          {
+            accountId: OWNER,
+            region: R,
+            name: 'web',
+            versions: [plain, ...Array(11).fill(other)].map((imageId) => ({ imageId })),
+            defaultVersion: 12
+          },
+          {
+            accountId: OWNER,
+            region: R,
+            name: 'api',
+            versions: [{ imageId: plain }, { imageId: other }]
+          }
+        ]
+      },
+      sim
+    )
+    const refs = (extra: Record<string, string> = {}) =>
+      (
+        call(OWNER, R, 'DescribeImageReferences', {
+          'ImageId.1': plain,
+          'ResourceType.1.ResourceType': 'ec2:LaunchTemplate',
+          ...extra
+        }).imageReferenceSet as unknown[]
+      ).length
+    // api: version 1 of 2 (not the default) still counts; web's version 1 is 12 deep.
+    expect(refs()).toBe(1)
+    expect(
+      refs({
+        'ResourceType.1.ResourceTypeOption.1.OptionName': 'version-depth',
+        'ResourceType.1.ResourceTypeOption.1.OptionValue.1': '12'
+      })
+    ).toBe(2)
+  })
+})
+
 describe('EBS encryption by default and the default KMS key, per account and region', () => {
   it('is off with the AWS-managed key until changed', () => {
     const { call } = setup()

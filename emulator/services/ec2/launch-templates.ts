@@ -2,7 +2,7 @@
 // launch templates"; API reference: CreateLaunchTemplate, DescribeLaunchTemplates,
 // DescribeLaunchTemplateVersions, CreateLaunchTemplateVersion, ModifyLaunchTemplate,
 // DeleteLaunchTemplate). A template's `version` is its default version number and its `imageId`
-// the default version's AMI, so DescribeImageReferences keeps reading them as before.
+// the default version's AMI; DescribeImageReferences reads the newest versions (lifecycle.ts).
 import { AwsError, type Caller, type Sim } from '../../types.js'
 import { principalOf } from '../sts.js'
 import { canSeeImage, dryRunGate } from './access.js'

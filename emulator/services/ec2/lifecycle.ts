@@ -3,6 +3,7 @@ import { isAllowed, type IamSettings } from '../../iam.js'
 import { AwsError, type Caller, type Sim } from '../../types.js'
 import { dryRunGate, imagesUsingSnapshot, isPublic, ownedImage, visibleImage } from './access.js'
 import { bool, list, paginate, required, str, structs, type Params } from './params.js'
+import { versionsOf } from './launch-templates.js'
 import { ec2State } from './state.js'
 import { settleParameters } from '../ssm/parameters.js'
 import { retireImage, retireSnapshot } from './recycle-bin.js'
@@ -149,6 +150,7 @@ export function describeImageReferences(sim: Sim, caller: Caller, params: Params
   // ResourceTypeOption state-name (API ResourceTypeOption): default all states, terminated included;
   // values given for ec2:Instance override the IncludeAllResourceTypes default.
   let instanceStates: string[] | undefined
+  let templateDepth = 10
   for (const r of requestTypes) {
     for (const o of structs(r, 'ResourceTypeOption')) {
       const name = str(o, 'OptionName')
@@ -167,7 +169,20 @@ export function describeImageReferences(sim: Sim, caller: Caller, params: Params
             `Value (${bad}) for option state-name is invalid.`
           )
         instanceStates = values
-      } else if (name !== 'version-depth') {
+      } else if (name === 'version-depth') {
+        const depth = Number(values[0])
+        if (
+          str(r, 'ResourceType') !== 'ec2:LaunchTemplate' ||
+          !Number.isInteger(depth) ||
+          depth < 1 ||
+          depth > 10_000
+        )
+          throw new AwsError(
+            'InvalidParameterValue',
+            `Value (${values[0]}) for option version-depth is invalid.`
+          )
+        templateDepth = depth
+      } else {
         throw new AwsError('InvalidParameterValue', `The option '${name}' is not supported.`)
       }
     }
@@ -204,7 +219,15 @@ export function describeImageReferences(sim: Sim, caller: Caller, params: Params
     }
     if (types.has('ec2:LaunchTemplate')) {
       for (const lt of Object.values(s.launchTemplates)) {
-        if (lt.imageId === id && lt.accountId === accountId && lt.region === region) {
+        // API ResourceTypeOption: version-depth, the newest versions checked, default 10.
+        const newest = [...versionsOf(lt)]
+          .sort((a, b) => b.versionNumber - a.versionNumber)
+          .slice(0, templateDepth)
+        if (
+          newest.some((v) => v.data.imageId === id) &&
+          lt.accountId === accountId &&
+          lt.region === region
+        ) {
           refs.push({
             imageId: id,
             resourceType: 'ec2:LaunchTemplate',
