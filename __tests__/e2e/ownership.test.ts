@@ -577,6 +577,33 @@ describe('clearer and earlier', () => {
     expect(mutating()).toEqual([])
   })
 
+  it('a KMS key that does not exist in a copy account fails before the build', async () => {
+    const copier = '444455556666'
+    emu.seed({
+      kms: {
+        keys: [REGION, COPY_REGION].map((region) => ({
+          accountId: BUILD,
+          region,
+          aliases: ['alias/golden']
+        }))
+      }
+    })
+    const r = await runAction({
+      emulator: emu,
+      inputs: instanceBuild({
+        'copy-regions': COPY_REGION,
+        'copy-accounts': `arn:aws:iam::${copier}:role/copier`,
+        'kms-key-id': 'alias/golden'
+      })
+    })
+    expect(r.code).toBe(1)
+    expect(errors(r)).toContain(
+      `kms-key-id: KMS key alias/golden does not exist in ${REGION} (account ${copier})`
+    )
+    expect(errors(r)).not.toContain(`(account ${BUILD})`)
+    expect(mutating()).toEqual([])
+  })
+
   it('a copy region that does not exist fails the pre-flight (DescribeRegions), before the build', async () => {
     const r = await runAction({
       emulator: emu,

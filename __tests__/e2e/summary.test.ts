@@ -101,7 +101,7 @@ describe('a successful run: runbook, share, copy region and account, prune', () 
         ['Granted to', 'ID'],
         ['Key', 'Value'],
         ['Step', 'Action', 'Status', 'Duration', 'Failure'],
-        ['Account', 'Region', 'AMI', 'Name', 'Created', 'Snapshots', 'Result']
+        ['Account', 'Region', 'AMI', 'Name', 'Created', 'Snapshots', 'Result', 'Recovery, usage']
       ])
       const [fleet, grants, , steps, pruned] = tables(summary)
       // Build region, copy region, copy account (build and copy region): 1 + 1 + 2.

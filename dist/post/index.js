@@ -63268,7 +63268,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2525:
+/***/ 7766:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63277,8 +63277,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   b: () => (/* binding */ post)
 });
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -63353,7 +63353,7 @@ function utils_toCommandProperties(annotationProperties) {
  */
 function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function command_issue(name, message = '') {
     command_issueCommand(name, {}, message);
@@ -63407,10 +63407,10 @@ function escapeProperty(s) {
         .replace(/,/g, '%2C');
 }
 //# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __nccwpck_require__(6982);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -63446,8 +63446,8 @@ function file_command_prepareKeyValueMessage(key, value) {
     return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(8611);
 // EXTERNAL MODULE: external "https"
@@ -64406,7 +64406,7 @@ var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const { access, appendFile, writeFile } = external_fs_.promises;
 const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
 const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
 class Summary {
@@ -64429,7 +64429,7 @@ class Summary {
                 throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
             }
             try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
             }
             catch (_a) {
                 throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
@@ -64525,7 +64525,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
+        return this.addRaw(external_os_.EOL);
     }
     /**
      * Adds an HTML codeblock to the summary buffer
@@ -64713,8 +64713,8 @@ function toPlatformPath(pth) {
 var external_string_decoder_ = __nccwpck_require__(3193);
 // EXTERNAL MODULE: external "events"
 var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "child_process"
+var external_child_process_ = __nccwpck_require__(5317);
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
 ;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
@@ -64729,7 +64729,7 @@ var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _
 };
 
 
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_.promises;
 // export const {open} = 'fs'
 const IS_WINDOWS = process.platform === 'win32';
 /**
@@ -64756,7 +64756,7 @@ function readlink(fsPath) {
 }
 // See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
 const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+const READONLY = external_fs_.constants.O_RDONLY;
 function exists(fsPath) {
     return io_util_awaiter(this, void 0, void 0, function* () {
         try {
@@ -64814,7 +64814,7 @@ function tryGetExecutablePath(filePath, extensions) {
         if (stats && stats.isFile()) {
             if (IS_WINDOWS) {
                 // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                const upperExt = external_path_.extname(filePath).toUpperCase();
                 if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
                     return filePath;
                 }
@@ -64843,11 +64843,11 @@ function tryGetExecutablePath(filePath, extensions) {
                 if (IS_WINDOWS) {
                     // preserve the case of the actual file (since an extension was appended)
                     try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        const directory = external_path_.dirname(filePath);
+                        const upperName = external_path_.basename(filePath).toUpperCase();
                         for (const actualName of yield readdir(directory)) {
                             if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                filePath = external_path_.join(directory, actualName);
                                 break;
                             }
                         }
@@ -65067,7 +65067,7 @@ function findInPath(tool) {
         // build the list of extensions to try
         const extensions = [];
         if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+            for (const extension of process.env['PATHEXT'].split(external_path_.delimiter)) {
                 if (extension) {
                     extensions.push(extension);
                 }
@@ -65082,7 +65082,7 @@ function findInPath(tool) {
             return [];
         }
         // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
+        if (tool.includes(external_path_.sep)) {
             return [];
         }
         // build the list of directories
@@ -65093,7 +65093,7 @@ function findInPath(tool) {
         // across platforms.
         const directories = [];
         if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+            for (const p of process.env.PATH.split(external_path_.delimiter)) {
                 if (p) {
                     directories.push(p);
                 }
@@ -65102,7 +65102,7 @@ function findInPath(tool) {
         // find all matches
         const matches = [];
         for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            const filePath = yield tryGetExecutablePath(external_path_.join(directory, tool), extensions);
             if (filePath) {
                 matches.push(filePath);
             }
@@ -65249,13 +65249,13 @@ class ToolRunner extends external_events_.EventEmitter {
     _processLineBuffer(data, strBuffer, onLine) {
         try {
             let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
+            let n = s.indexOf(external_os_.EOL);
             while (n > -1) {
                 const line = s.substring(0, n);
                 onLine(line);
                 // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
             }
             return s;
         }
@@ -65533,7 +65533,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 (this.toolPath.includes('/') ||
                     (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
                 // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
             }
             // if the tool is only a file name, then resolve it from the PATH
             // otherwise verify it exists (add extension on Windows if necessary)
@@ -65546,7 +65546,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 }
                 const optionsNonNull = this._cloneExecOptions(this.options);
                 if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
                 }
                 const state = new ExecState(optionsNonNull, this.toolPath);
                 state.on('debug', (message) => {
@@ -65556,7 +65556,7 @@ class ToolRunner extends external_events_.EventEmitter {
                     return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
                 }
                 const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                const cp = external_child_process_.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
                 let stdbuffer = '';
                 if (cp.stdout) {
                     cp.stdout.on('data', (data) => {
@@ -65885,8 +65885,8 @@ const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
         version
     };
 });
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
+const platform = external_os_.platform();
+const arch = external_os_.arch();
 const isWindows = platform === 'win32';
 const isMacOS = platform === 'darwin';
 const isLinux = platform === 'linux';
@@ -66135,7 +66135,7 @@ function notice(message, properties = {}) {
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + external_os_.EOL);
 }
 /**
  * Begin an output group.
@@ -66225,9 +66225,6 @@ function getIDToken(aud) {
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ssm/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(4736);
 ;// CONCATENATED MODULE: ./src/aws/clients.ts
-// One SDK client per (service, account, region). The build account uses the default credential
-// chain; a copy account uses credentials from STS AssumeRole on its role. Endpoints are never set
-// here: the SDK honours AWS_ENDPOINT_URL itself (that is how the emulator is reached).
 
 const USER_AGENT = 'ami-share-action/1';
 /**
@@ -66242,7 +66239,9 @@ const clients_sdk = {
     ssm: () => Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4736, 19)),
     kms: () => __nccwpck_require__.e(/* import() */ 632).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2632, 19)),
     serviceQuotas: () => __nccwpck_require__.e(/* import() */ 924).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2924, 19)),
-    sts: () => __nccwpck_require__.e(/* import() */ 695).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1695, 19))
+    sts: () => __nccwpck_require__.e(/* import() */ 695).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1695, 19)),
+    autoScaling: () => __nccwpck_require__.e(/* import() */ 932).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8932, 19)),
+    rbin: () => __nccwpck_require__.e(/* import() */ 300).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1300, 23))
 };
 /** Retry budget for throttling storms: the SDK default of 3 attempts gives up too soon on EC2. */
 const MAX_ATTEMPTS = 10;
@@ -66325,6 +66324,16 @@ function createClients(buildRegion, sessionName = 'ami-share-action') {
             ...(account ? { credentials: roleCredentials(account) } : {})
         })),
         serviceQuotas: (region, account) => lazy(`servicequotas/${account?.accountId ?? ''}/${region}`, async () => new (await clients_sdk.serviceQuotas()).ServiceQuotasClient({
+            ...common,
+            region,
+            ...(account ? { credentials: roleCredentials(account) } : {})
+        })),
+        autoScaling: (region, account) => lazy(`autoscaling/${account?.accountId ?? ''}/${region}`, async () => new (await clients_sdk.autoScaling()).AutoScalingClient({
+            ...common,
+            region,
+            ...(account ? { credentials: roleCredentials(account) } : {})
+        })),
+        rbin: (region, account) => lazy(`rbin/${account?.accountId ?? ''}/${region}`, async () => new (await clients_sdk.rbin()).RbinClient({
             ...common,
             region,
             ...(account ? { credentials: roleCredentials(account) } : {})
@@ -67186,6 +67195,13 @@ function durationTags(image, copies) {
 async function recordDurations(ctx, image, copies) {
     if (!ctx.config.family || image.source === 'existing' || image.reused || !image.id)
         return;
+    if (image.planned) {
+        // A dry run cannot know the durations, but the real run writes them: plan that call too.
+        ctx.plan.note('build', `Would record the build and copy durations on the new AMI (${BUILD_MS_TAG})`, {
+            calls: [{ action: 'ec2:CreateTags', accountId: image.accountId, region: image.region }]
+        });
+        return;
+    }
     const tags = durationTags(image, copies);
     if (!tags[BUILD_MS_TAG])
         return;
@@ -67295,6 +67311,7 @@ function wait_snapshotsOf(image) {
 // Turn a DescribeImages result into the pipeline's Image, and tag what a build produced.
 
 
+
 function image_record_toImage(aws, facts) {
     return {
         id: aws.ImageId ?? '',
@@ -67303,15 +67320,20 @@ function image_record_toImage(aws, facts) {
         ...(aws.Description ? { description: aws.Description } : {}),
         ...(aws.CreationDate ? { creationDate: new Date(aws.CreationDate) } : {}),
         snapshots: snapshotsOf(aws),
+        prior: stateOf(aws),
         ...facts
     };
 }
 function awsTags(tags) {
     return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
-/** CreateTags on the AMI and its snapshots with config.tags (nothing to do without tags). */
-async function image_record_tagImageAndSnapshots(ctx, ec2, image) {
-    const tags = awsTags(ctx.config.tags);
+/**
+ * CreateTags on the AMI and its snapshots with the tags it lacks (config.tags, provenance,
+ * deprecate-after). One CreateTags covers the AMI and its snapshots together, so an AMI that
+ * already carries every tag (a re-run) is left alone without reading its snapshots.
+ */
+async function image_record_tagImageAndSnapshots(ctx, ec2, image, provenance) {
+    const tags = awsTags(missingTags(stateOf(image), desiredTags(ctx.config, provenance)));
     if (!tags.length || !image.ImageId)
         return;
     const resources = [image.ImageId, ...snapshotsOf(image).map((s) => s.id)];
@@ -67361,12 +67383,212 @@ function left_behind_leftBehind(ctx, error, left) {
     return withImage(error, image);
 }
 
-;// CONCATENATED MODULE: ./src/source/runbook-output.ts
+;// CONCATENATED MODULE: ./src/source/base-ami.ts
+// The base AMI of a runbook build: the runbook parameter that holds an AMI ID (after resolving).
+// It must exist, be visible and launchable before the runbook starts; a deprecated one is a warning.
+
+
 
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
+/** States from which no instance can be launched. */
+const UNLAUNCHABLE = new Set(['disabled', 'failed', 'error', 'invalid', 'deregistered']);
+/** SourceAmiId when it holds an AMI ID, else the only parameter that holds one. */
+function baseAmiParameter(parameters) {
+    const named = Object.entries(parameters).filter(([, values]) => values.length === 1 && AMI_ID.test(values[0]));
+    const chosen = named.find(([name]) => name === 'SourceAmiId') ?? (named.length === 1 ? named[0] : undefined);
+    return chosen && { parameter: chosen[0], id: chosen[1][0] };
+}
+/** DescribeImages by ID (disabled ones included: they must be named, not missed). */
+async function base_ami_checkBaseAmi(ctx, ec2, parameters, resolved) {
+    const found = baseAmiParameter(parameters);
+    if (!found)
+        return undefined;
+    const { region } = ctx.config;
+    const from = resolved.find((r) => r.parameter === found.parameter)?.name;
+    const what = `base AMI ${found.id} (runbook parameter ${found.parameter}${from ? `, resolved from SSM parameter ${from}` : ''})`;
+    const notVisible = () => new InputError('automation-parameters', `automation-parameters: the ${what} does not exist in ${region} or is not visible to this account, so the runbook could not launch it. Give an AMI of ${region} that the account owns or that is shared with it.`);
+    let images;
+    try {
+        ;
+        ({ Images: images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [found.id], IncludeDisabled: true })));
+    }
+    catch (error) {
+        const code = errorCode(error);
+        if (code === 'InvalidAMIID.NotFound' || code === 'InvalidAMIID.Unavailable')
+            throw notVisible();
+        throw error;
+    }
+    const image = images.find((i) => i.ImageId === found.id);
+    if (!image)
+        throw notVisible();
+    if (UNLAUNCHABLE.has(image.State ?? '')) {
+        throw new InputError('automation-parameters', `automation-parameters: the ${what} is ${image.State}, so nothing can launch it. Use an available AMI${image.State === 'disabled' ? ` or re-enable it (aws ec2 enable-image --image-id ${found.id} --region ${region})` : ''}.`);
+    }
+    const base = {
+        id: found.id,
+        parameter: found.parameter,
+        ...(from !== undefined && { resolvedFrom: from }),
+        ...(image.Name !== undefined && { name: image.Name }),
+        ...(image.CreationDate && { creationDate: new Date(image.CreationDate) }),
+        ...(image.DeprecationTime && { deprecationTime: new Date(image.DeprecationTime) })
+    };
+    if (base.deprecationTime && base.deprecationTime.getTime() <= ctx.now().getTime()) {
+        ctx.warn(`The ${what} ("${image.Name ?? ''}") is deprecated since ${base.deprecationTime.toISOString()}: it still launches, but its publisher no longer recommends it. Move to a newer base${from ? '' : ' (e.g. with resolve:ssm: on a public parameter)'}.`);
+    }
+    return base;
+}
+
+;// CONCATENATED MODULE: ./src/source/recipe.ts
+// The recipe of a runbook build: what decides the image's content. Two runs with the same recipe
+// build the same image (up to what the runbook itself fetches), so `rebuild: if-changed` may adopt
+// the last one instead of building again.
+
+/** sha256 hex of a canonical JSON (keys sorted) of the recipe. */
+function recipe_recipeHash(input) {
+    const parameters = Object.entries(input.parameters).sort(([a], [b]) => (a < b ? -1 : 1));
+    const canonical = JSON.stringify([
+        'ami-share-action/recipe/1',
+        input.document,
+        input.runbookHash,
+        parameters,
+        input.namePattern ?? '',
+        input.description ?? '',
+        input.family ?? ''
+    ]);
+    return createHash('sha256').update(canonical).digest('hex');
+}
+
+;// CONCATENATED MODULE: ./src/source/provenance.ts
+
+
+async function provenance_provenanceOf(ctx, runbook) {
+    const { config } = ctx;
+    const baseAmi = await checkBaseAmi(ctx, ctx.clients.ec2(config.region), runbook.given, runbook.resolved);
+    const recipe = recipeHash({
+        document: runbook.document,
+        runbookHash: runbook.runbookHash,
+        parameters: runbook.given,
+        ...(config.rebuild?.namePattern !== undefined && { namePattern: config.rebuild.namePattern }),
+        ...(config.amiDescription !== undefined && { description: config.amiDescription }),
+        ...(config.family !== undefined && { family: config.family })
+    });
+    for (const r of runbook.resolved) {
+        ctx.log.info(`Runbook parameter ${r.parameter}: resolve:ssm:${r.name} = ${r.value}`);
+    }
+    return {
+        recipe,
+        runbookHash: runbook.runbookHash,
+        ...(baseAmi && { baseAmi }),
+        resolved: runbook.resolved
+    };
+}
+
+;// CONCATENATED MODULE: ./src/source/resolve-parameters.ts
+
+
+
+const RESOLVE_PREFIX = 'resolve:ssm:';
+/**
+ * One GetParameter per distinct name. A missing parameter or a SecureString (its value would reach
+ * logs and tags) is an InputError naming automation-parameters and the parameter.
+ */
+async function resolve_parameters_resolveSsmParameters(ssm, region, given) {
+    const names = new Set(Object.values(given)
+        .flat()
+        .filter((v) => v.startsWith(RESOLVE_PREFIX))
+        .map((v) => v.slice(RESOLVE_PREFIX.length)));
+    const values = new Map();
+    for (const name of names)
+        values.set(name, await readParameter(ssm, region, name));
+    const parameters = {};
+    const resolved = [];
+    for (const [parameter, list] of Object.entries(given)) {
+        parameters[parameter] = list.map((value) => {
+            if (!value.startsWith(RESOLVE_PREFIX))
+                return value;
+            const name = value.slice(RESOLVE_PREFIX.length);
+            resolved.push({ parameter, name, value: values.get(name) });
+            return values.get(name);
+        });
+    }
+    return { parameters, resolved };
+}
+async function readParameter(ssm, region, name) {
+    if (!name) {
+        throw new InputError('automation-parameters', `automation-parameters: "${RESOLVE_PREFIX}" needs a parameter name after it, e.g. ${RESOLVE_PREFIX}/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64`);
+    }
+    const { GetParameterCommand } = await sdk.ssm();
+    try {
+        const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }));
+        if (Parameter?.Type === 'SecureString') {
+            throw new InputError('automation-parameters', `automation-parameters: ${RESOLVE_PREFIX}${name} is a SecureString parameter; its value would reach the logs, the summary and the AMI's tags. Use a String parameter, or pass the secret to the runbook another way.`);
+        }
+        return Parameter?.Value ?? '';
+    }
+    catch (error) {
+        if (errorCode(error) === 'ParameterNotFound') {
+            throw new InputError('automation-parameters', `automation-parameters: SSM parameter ${name} (${RESOLVE_PREFIX}${name}) does not exist in ${region}. Check the name, and that it exists in the build region.`);
+        }
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/source/running-execution.ts
+
+
+/** The statuses of an execution that may still produce its AMI. */
+const RUNNING = (/* unused pure expression or super */ null && (['Pending', 'InProgress', 'Waiting']));
+/** StartAutomationExecution Tags: the recipe, so another run can find this execution. */
+function running_execution_executionTags(recipe) {
+    return [{ Key: RECIPE_TAG, Value: recipe }];
+}
+/**
+ * The first-started running execution of `document` tagged with this recipe (ties broken by ID,
+ * so two runs that look at the same time agree on the same one). One DescribeAutomationExecutions
+ * narrowed by tag key, status and document; ListTagsForResource only for those it returns.
+ */
+async function running_execution_firstRunningExecution(ssm, document, recipe) {
+    const { DescribeAutomationExecutionsCommand, ListTagsForResourceCommand } = await sdk.ssm();
+    const candidates = [];
+    let NextToken;
+    do {
+        const page = await ssm.send(new DescribeAutomationExecutionsCommand({
+            Filters: [
+                { Key: 'TagKey', Values: [RECIPE_TAG] },
+                { Key: 'ExecutionStatus', Values: RUNNING },
+                { Key: 'DocumentNamePrefix', Values: [bareName(document)] }
+            ],
+            NextToken
+        }));
+        for (const e of page.AutomationExecutionMetadataList ?? []) {
+            if (!e.AutomationExecutionId || !RUNNING.includes(e.AutomationExecutionStatus ?? ''))
+                continue;
+            candidates.push({
+                id: e.AutomationExecutionId,
+                startTime: e.ExecutionStartTime?.getTime() ?? 0
+            });
+        }
+        NextToken = page.NextToken;
+    } while (NextToken);
+    candidates.sort((a, b) => a.startTime - b.startTime || (a.id < b.id ? -1 : 1));
+    for (const candidate of candidates) {
+        const { TagList = [] } = await ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Automation', ResourceId: candidate.id }));
+        if (TagList.some((t) => t.Key === RECIPE_TAG && t.Value === recipe))
+            return candidate;
+    }
+    return undefined;
+}
+/** An ARN names the document after ":document/". */
+function bareName(document) {
+    return document.includes(':document/') ? document.split(':document/')[1] : document;
+}
+
+;// CONCATENATED MODULE: ./src/source/runbook-output.ts
+
+const runbook_output_AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 const DEFAULT_OUTPUT = 'createImage.ImageId';
 function runbook_output_isAmiId(value) {
-    return value !== undefined && AMI_ID.test(value);
+    return value !== undefined && runbook_output_AMI_ID.test(value);
 }
 /** `step.Output` -> that step's output, for runbooks that do not re-declare it as a document output. */
 function stepOutput(steps, name) {
@@ -67498,6 +67720,9 @@ function isTerminal(status) {
 
 
 
+
+
+
 /** State keys shared with post.ts, which stops an execution the main step left running. */
 const EXECUTION_STATE = 'automation-execution-id';
 const EXECUTION_REGION_STATE = 'automation-execution-region';
@@ -67532,10 +67757,23 @@ async function prepareRunbook(ctx) {
     if (Document?.DocumentType && Document.DocumentType !== 'Automation') {
         throw new Error(`automation-document: ${source.document} is a ${Document.DocumentType} document, not an Automation runbook`);
     }
-    const { parameters, note } = resolveRunbookParameters(source.document, Document?.Parameters ?? [], source.parameters, ctx.config.amiName);
+    // resolve:ssm: values first: the runbook's parameters are validated with what will be passed.
+    const given = await resolveSsmParameters(ssm, ctx.config.region, source.parameters);
+    const { parameters, note } = resolveRunbookParameters(source.document, Document?.Parameters ?? [], given.parameters, ctx.config.amiName);
     if (note)
         ctx.warn(note);
-    return { document: source.document, documentVersion: source.documentVersion, parameters };
+    const provenance = await provenanceOf(ctx, {
+        document: source.document,
+        runbookHash: Document?.Hash ?? '',
+        given: given.parameters,
+        resolved: given.resolved
+    });
+    return {
+        document: source.document,
+        documentVersion: source.documentVersion,
+        parameters,
+        provenance
+    };
 }
 function describeParameters(parameters) {
     const entries = Object.entries(parameters);
@@ -67651,7 +67889,9 @@ function where(execution) {
  * Poll until a terminal status, on the adaptive cadence (aws/poller.ts) set by the family's past
  * build durations; stop the execution on timeout or cancellation.
  */
-async function pollExecution(ctx, ssm, id, document, deadline) {
+async function pollExecution(ctx, ssm, id, document, deadline, 
+/** False for another run's execution: waited for, never stopped. */
+own = true) {
     let last;
     let lastKey = '';
     const started = ctx.now().getTime();
@@ -67685,13 +67925,17 @@ async function pollExecution(ctx, ssm, id, document, deadline) {
                 ctx.log.debug(`GetAutomationExecution: ${describeError(error)}; polling on`);
             }
             if (ctx.now().getTime() >= deadline) {
-                await stopExecution(ctx, ssm, id, 'timeout-minutes reached');
-                throw withExecution(new WaitTimeoutError(`Runbook ${document} did not finish within ${ctx.config.timeoutMinutes} minutes (timeout-minutes): execution ${id} stood at ${where(last)}; it has been stopped`, last?.AutomationExecutionStatus), executionReport(last ?? { AutomationExecutionId: id }, document, []));
+                if (own)
+                    await stopExecution(ctx, ssm, id, 'timeout-minutes reached');
+                throw withExecution(new WaitTimeoutError(`Runbook ${document} did not finish within ${ctx.config.timeoutMinutes} minutes (timeout-minutes): execution ${id} stood at ${where(last)}; ${own ? 'it has been stopped' : "it is another run's execution and was left running"}`, last?.AutomationExecutionStatus), executionReport(last ?? { AutomationExecutionId: id }, document, []));
             }
             await poller.sleep(deadline);
         }
     }
     catch (error) {
+        if ((error instanceof CancelledError || ctx.signal.aborted) && !own) {
+            throw withExecution(new CancelledError(`The job was cancelled while waiting for runbook execution ${id} of another run (left running)`), executionReport(last ?? { AutomationExecutionId: id }, document, []));
+        }
         if (error instanceof CancelledError || ctx.signal.aborted) {
             const stopped = await stopExecution(ctx, ssm, id, 'job cancelled');
             // The report (automation-execution-id output, summary) still names the execution.
@@ -67702,7 +67946,6 @@ async function pollExecution(ctx, ssm, id, document, deadline) {
 }
 async function buildFromRunbook(ctx, plan, accountId) {
     const { region } = ctx.config;
-    const { StartAutomationExecutionCommand } = await sdk.ssm();
     const ssm = await ctx.clients.ssm(region);
     const started = ctx.now().getTime();
     const deadline = started + ctx.config.timeoutMinutes * 60_000;
@@ -67710,19 +67953,31 @@ async function buildFromRunbook(ctx, plan, accountId) {
         throw new CancelledError();
     // Read alongside the start: by the first sleep the cadence knows when the build should end.
     void pastDurations(ctx);
-    const { AutomationExecutionId: id } = await ssm.send(new StartAutomationExecutionCommand({
-        DocumentName: plan.document,
-        DocumentVersion: plan.documentVersion,
-        Parameters: plan.parameters,
-        ClientToken: runbookClientToken(ctx.runId, plan)
-    }));
-    if (!id)
-        throw new Error(`StartAutomationExecution for ${plan.document} returned no execution ID`);
-    // Right away: if the main step is killed from here on, post.ts stops the execution.
-    core.saveState(EXECUTION_STATE, id);
-    core.saveState(EXECUTION_REGION_STATE, region);
-    ctx.log.info(`Started runbook ${plan.document} (${describeParameters(plan.parameters)}): execution ${id}, https://${region}.console.aws.amazon.com/systems-manager/automation/execution/${id}?region=${region}`);
-    const execution = await pollExecution(ctx, ssm, id, plan.document, deadline);
+    const recipe = plan.provenance?.recipe;
+    const joinOthers = recipe !== undefined && ctx.config.rebuild?.mode === 'if-changed';
+    // Another run of this recipe already building: wait for its AMI rather than build it twice.
+    let other = joinOthers ? await firstRunningExecution(ssm, plan.document, recipe) : undefined;
+    let id;
+    if (other) {
+        id = other.id;
+    }
+    else {
+        id = await startExecution(ctx, ssm, plan, region);
+        if (joinOthers) {
+            // Two runs that looked at the same moment both started: the first-started one goes on.
+            const first = await firstRunningExecution(ssm, plan.document, recipe);
+            if (first && first.id !== id) {
+                await stopExecution(ctx, ssm, id, `execution ${first.id} of the same recipe started first`);
+                core.saveState(EXECUTION_STATE, '');
+                other = first;
+                id = first.id;
+            }
+        }
+    }
+    if (other) {
+        ctx.log.info(`Runbook ${plan.document}: execution ${id} of another run builds the same recipe; waiting for it and adopting its AMI instead of building again`);
+    }
+    const execution = await pollExecution(ctx, ssm, id, plan.document, deadline, !other);
     const failed = classifyStatus(execution.AutomationExecutionStatus) === 'failure';
     // On success the final GetAutomationExecution already holds every step unless SSM truncated
     // the list; a failure lists them again for FailureDetails.
@@ -67766,7 +68021,7 @@ async function buildFromRunbook(ctx, plan, accountId) {
             label: `${amiId} in ${region}`
         });
         // A runbook cannot tag what it creates; tag as soon as the AMI (and its snapshots) exist.
-        await tagImageAndSnapshots(ctx, ec2, available);
+        await tagImageAndSnapshots(ctx, ec2, available, plan.provenance);
     }
     catch (error) {
         if (!(error instanceof Error) || error instanceof ImageFailedError)
@@ -67783,10 +68038,32 @@ async function buildFromRunbook(ctx, plan, accountId) {
         region,
         accountId,
         source: 'automation',
-        reused: false,
+        reused: other !== undefined,
         execution: report,
-        buildMs: ctx.now().getTime() - started
+        buildMs: ctx.now().getTime() - started,
+        ...(plan.provenance && { provenance: plan.provenance }),
+        ...(other && { adopted: 'running-execution' })
     });
+}
+/** StartAutomationExecution, tagged with the recipe; saved for the post step right away. */
+async function startExecution(ctx, ssm, plan, region) {
+    const recipe = plan.provenance?.recipe;
+    const { StartAutomationExecutionCommand } = await sdk.ssm();
+    const { AutomationExecutionId: id } = await ssm.send(new StartAutomationExecutionCommand({
+        DocumentName: plan.document,
+        DocumentVersion: plan.documentVersion,
+        Parameters: plan.parameters,
+        // From this run and what it starts, never the recipe alone: a token cannot be reused.
+        ClientToken: runbookClientToken(ctx.runId, plan),
+        ...(recipe && { Tags: executionTags(recipe) })
+    }));
+    if (!id)
+        throw new Error(`StartAutomationExecution for ${plan.document} returned no execution ID`);
+    // Right away: if the main step is killed from here on, post.ts stops the execution.
+    core.saveState(EXECUTION_STATE, id);
+    core.saveState(EXECUTION_REGION_STATE, region);
+    ctx.log.info(`Started runbook ${plan.document} (${describeParameters(plan.parameters)}): execution ${id}, https://${region}.console.aws.amazon.com/systems-manager/automation/execution/${id}?region=${region}`);
+    return id;
 }
 /** The AMI an `aws:createImage` step of the execution created, if one did. */
 function createdImageId(steps) {
@@ -67844,7 +68121,7 @@ async function post(options = {}) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_step_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2525);
+/* harmony import */ var _post_step_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7766);
 // Entry point of the post step (dist/post/index.js): stop a runbook the main step left running.
 
 await (0,_post_step_js__WEBPACK_IMPORTED_MODULE_0__/* .post */ .b)();
@@ -67868,6 +68145,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 
 /***/ }),
 
+/***/ 5317:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+
+/***/ }),
+
+/***/ 6982:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+
+/***/ }),
+
 /***/ 4434:
 /***/ ((module) => {
 
@@ -67875,10 +68166,31 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
 
 /***/ }),
 
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+
+/***/ }),
+
+/***/ 1943:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs/promises");
+
+/***/ }),
+
 /***/ 8611:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 5675:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http2");
 
 /***/ }),
 
@@ -68085,10 +68397,31 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+
+/***/ }),
+
 /***/ 932:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
+
+/***/ }),
+
+/***/ 2203:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 
 /***/ }),
 
@@ -68103,6 +68436,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decod
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 7016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
 
 /***/ }),
 

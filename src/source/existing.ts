@@ -4,6 +4,7 @@ import { errorCode } from '../aws/errors.js'
 import { InputError } from '../config/input-error.js'
 import type { RunContext } from '../context.js'
 import { checkEncryption } from '../image/encryption.js'
+import { checkDeprecation } from '../image/lifecycle.js'
 import { settleFindings } from '../image/findings.js'
 import { waitForImage } from '../image/wait.js'
 import { reenableImage, untagWarning } from '../prune/disable.js'
@@ -104,6 +105,15 @@ export async function adoptExisting(
         findings.filter((f) => f.severity === 'error')
       )
     }
+    // The same for the public deprecation limit (from the AMI's CreationDate): tagging would
+    // otherwise write ami-share-action:deprecate-after before the refusal.
+    settleFindings(
+      ctx,
+      checkDeprecation(
+        ctx,
+        toImage(image, { region, accountId, source: 'existing', reused: false })
+      )
+    )
     await tagImageAndSnapshots(ctx, ec2, image)
   } else if (Object.keys(ctx.config.tags).length) {
     ctx.log.info(`Not tagging ${amiId}: account ${image.OwnerId} owns it, not ${accountId}`)

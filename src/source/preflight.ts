@@ -112,29 +112,35 @@ async function regionsExist(ctx: RunContext): Promise<Finding[]> {
 }
 
 /**
- * `kms-key-id` / `region-kms-key-ids`: the key (ID, ARN or alias) must exist in each copy region
- * of the build account. A key this role may not describe is left to CopyImage to judge.
+ * `kms-key-id` / `region-kms-key-ids`: the key (ID, ARN or alias) must exist in each copy target,
+ * the copy accounts' targets included (CopyImage runs there, so an alias resolves in that
+ * account). A key this role may not describe, or a role not assumable yet, is left to the copy
+ * lookup and CopyImage to judge.
  */
 async function kmsKeysExist(ctx: RunContext, targets: CopyTarget[]): Promise<Finding[]> {
-  const wanted = new Map<string, string>()
-  for (const t of targets) {
-    const key = copyKmsKey(ctx.config, t.region)
-    if (key && !t.account) wanted.set(t.region, key)
+  const wanted = new Map<string, { target: CopyTarget; key: string }>()
+  for (const target of targets) {
+    const key = copyKmsKey(ctx.config, target.region)
+    if (key) wanted.set(`${target.accountId} ${target.region}`, { target, key })
   }
-  const found = await mapLimit([...wanted], 8, async ([region, key]) => {
+  const found = await mapLimit([...wanted.values()], 8, async ({ target, key }) => {
+    const { region, accountId } = target
     try {
       const { DescribeKeyCommand } = await sdk.kms()
-      await (await ctx.clients.kms(region)).send(new DescribeKeyCommand({ KeyId: key }))
+      const kms = await ctx.clients.kms(region, target.account)
+      await kms.send(new DescribeKeyCommand({ KeyId: key }))
       return []
     } catch (e) {
       if (errorCode(e) !== 'NotFoundException') {
-        ctx.log.debug(`DescribeKey ${key} in ${region}: ${describeError(e)}; CopyImage will judge`)
+        ctx.log.debug(
+          `DescribeKey ${key} in ${region} (account ${accountId}): ${describeError(e)}; CopyImage will judge`
+        )
         return []
       }
       const input = region in ctx.config.copy.regionKmsKeyIds ? 'region-kms-key-ids' : 'kms-key-id'
       return [
         error(
-          `${input}: KMS key ${key} does not exist in ${region} (account ${targets.find((t) => t.region === region)!.accountId}), where a copy would be encrypted with it. Create the key or alias there, or name that region's key in region-kms-key-ids.`
+          `${input}: KMS key ${key} does not exist in ${region} (account ${accountId}), where a copy would be encrypted with it. Create the key or alias there, or name that region's key in region-kms-key-ids.`
         )
       ]
     }
