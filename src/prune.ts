@@ -330,7 +330,6 @@ async function deregisterAll(
   outcome: ScopeOutcome,
   pace: () => Promise<void>
 ): Promise<void> {
-  const where = `${outcome.scope.accountId}/${outcome.scope.region}`
   const results = await mapBounded(chosen, PRUNE_CONCURRENCY, async (decision) => {
     if (ctx.signal.aborted) throw new PruneCancelled()
     await pace()
@@ -339,32 +338,11 @@ async function deregisterAll(
   })
   results.forEach((result, index) => {
     const decision = chosen[index]
-    const id = decision.candidate.imageId
     if (result.ok) {
       outcome.pruned.push(prunedVersion(ctx, decision.candidate, result.value))
       return
     }
-    if (result.error instanceof AlreadyGone) {
-      outcome.notPruned.push({
-        decision,
-        reason: `already deregistered (${result.error.code}), probably by a concurrent run`,
-        failed: false
-      })
-    } else if (result.error instanceof PruneCancelled || ctx.signal.aborted) {
-      outcome.notPruned.push({
-        decision,
-        reason: 'not pruned: the job was cancelled',
-        failed: false
-      })
-    } else {
-      const message = describeError(result.error)
-      outcome.notPruned.push({
-        decision,
-        reason: `DeregisterImage failed: ${message}`,
-        failed: true
-      })
-      outcome.failures.push(`${id} in ${where}: ${message}`)
-    }
+    notRetired(ctx, outcome, decision, result.error, 'pruned', 'DeregisterImage')
   })
 }
 
@@ -396,24 +374,37 @@ async function disableAll(
       }
       return
     }
-    if (result.error instanceof AlreadyGone) {
-      outcome.notPruned.push({
-        decision,
-        reason: `already deregistered (${result.error.code}), probably by a concurrent run`,
-        failed: false
-      })
-    } else if (result.error instanceof PruneCancelled || ctx.signal.aborted) {
-      outcome.notPruned.push({
-        decision,
-        reason: 'not disabled: the job was cancelled',
-        failed: false
-      })
-    } else {
-      const message = describeError(result.error)
-      outcome.notPruned.push({ decision, reason: `DisableImage failed: ${message}`, failed: true })
-      outcome.failures.push(`${id} in ${where}: ${message}`)
-    }
+    notRetired(ctx, outcome, decision, result.error, 'disabled', 'DisableImage')
   })
+}
+
+/** Why a chosen version was not deregistered or disabled: gone already, cancelled, or failed. */
+function notRetired(
+  ctx: RunContext,
+  outcome: ScopeOutcome,
+  decision: Decision,
+  error: unknown,
+  done: 'pruned' | 'disabled',
+  call: string
+): void {
+  if (error instanceof AlreadyGone) {
+    outcome.notPruned.push({
+      decision,
+      reason: `already deregistered (${error.code}), probably by a concurrent run`,
+      failed: false
+    })
+  } else if (error instanceof PruneCancelled || ctx.signal.aborted) {
+    outcome.notPruned.push({
+      decision,
+      reason: `not ${done}: the job was cancelled`,
+      failed: false
+    })
+  } else {
+    const message = describeError(error)
+    outcome.notPruned.push({ decision, reason: `${call} failed: ${message}`, failed: true })
+    const where = `${outcome.scope.accountId}/${outcome.scope.region}`
+    outcome.failures.push(`${decision.candidate.imageId} in ${where}: ${message}`)
+  }
 }
 
 /** Where the Recycle Bin keeps an AMI but not (as long) its snapshots, a restore would be empty. */
