@@ -1,5 +1,6 @@
 // The emulator's HTTP server: /_sim/* admin API, /github/* GitHub REST subset, everything else
 // AWS (service and region from the SigV4 scope, account from the access key).
+// Follows: IAM User Guide "Elements of an AWS API request signature" (SigV4 credential scope names the region and service).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'

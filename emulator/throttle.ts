@@ -4,6 +4,7 @@
 // Buckets refill in SIMULATED time: a run at timeScale 0.01 makes 100× more calls per real
 // second than a real run (its sleeps are scaled), and the same number per simulated second, so
 // refilling on the simulated clock throttles a scaled run exactly as AWS would throttle the real one.
+// Follows: EC2 API Reference "Request throttling for the Amazon EC2 API" (token bucket sizes and refill rates).
 
 export interface BucketSize {
   capacity: number

@@ -2,6 +2,7 @@
 // throttling, faults, IAM allow-list, call log, admin API) is written against it, and so is every
 // service module (services/ec2, services/ssm, services/sts, services/kms, github).
 // Nothing in src/ imports anything under emulator/.
+// Follows: the error shape of the AWS protocols (EC2 API Reference "Error codes for the Amazon EC2 API").
 
 /** Who is calling: from the SigV4 Authorization header of the request. */
 export interface Caller {

@@ -1,5 +1,6 @@
 // The framework's own errors (throttling, expired or unknown credentials, access denied) in
 // each service's real code and status, so the SDK classifies them as AWS would.
+// Follows: EC2 API Reference "Error codes for the Amazon EC2 API" (XML Response/Errors) and the Smithy "AWS JSON 1.1 protocol" error body (__type).
 import { AwsError } from '../types.js'
 
 /** Query-protocol services other than EC2 answer errors as STS does (Auto Scaling: same codes). */

@@ -1,4 +1,5 @@
 // Serialize a service's result or error in the service's wire protocol.
+// Follows: Smithy protocol pages "EC2 query protocol", "AWS query protocol", "AWS JSON 1.1 protocol", "AWS restJson1 protocol".
 import type { ServiceModule } from '../types.js'
 import { ec2Error, ec2Response, queryError, queryResponse } from './query.js'
 import { jsonError, jsonResponse, restJsonError, restJsonResponse } from './json.js'

@@ -1,4 +1,5 @@
 // AWS JSON 1.1 protocol (SSM, KMS): X-Amz-Target names the action, JSON in and out.
+// Follows: Smithy "AWS JSON 1.1 protocol" (X-Amz-Target, application/x-amz-json-1.1) and "AWS restJson1 protocol".
 import type { WireResponse } from './wire.js'
 
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1'

@@ -1,4 +1,5 @@
 // AWS Query protocol (STS) and its EC2 variant: form-encoded requests, XML responses.
+// Follows: Smithy "EC2 query protocol" and "AWS query protocol" (form-encoded Action/Version, XML responses).
 import { toXml, escapeXml } from './xml.js'
 import type { WireResponse } from './wire.js'
 

@@ -1,4 +1,5 @@
 // The service registry: SigV4 credential-scope service name → module.
+// Follows: the SigV4 signing names of each service (IAM User Guide "Elements of an AWS API request signature").
 import type { ServiceModule } from '../types.js'
 import { ec2 } from './ec2/index.js'
 import { ssm } from './ssm/index.js'

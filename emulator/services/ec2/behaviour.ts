@@ -1,6 +1,7 @@
 // What an image does when it boots and when Run Command runs a script on it: a small, explicit
 // model seeded per image (`behaviour`), inherited by images made from its instances and by copies.
 // The supported script forms are listed in emulator/services/README.md ("Image behaviour").
+// Follows: Systems Manager API Reference GetCommandInvocation (ResponseCode, StandardOutputContent) and the AWS-RunShellScript document (commands run by the shell).
 
 /** One seeded answer for a simple command whose text matches `match` (a regular expression). */
 export interface CommandRule {

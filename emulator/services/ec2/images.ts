@@ -1,4 +1,5 @@
 // DescribeImages, CreateImage and CopyImage.
+// Follows: EC2 API Reference CreateImage, CopyImage, DescribeImages.
 import { AwsError, type Caller, type Sim } from '../../types.js'
 import { awsManagedEbsKey } from '../../kms-keys.js'
 import {

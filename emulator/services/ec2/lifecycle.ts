@@ -1,4 +1,5 @@
 // DeregisterImage, deprecation, deregistration protection, DescribeImageReferences.
+// Follows: EC2 API Reference EnableImageDeprecation, EnableImageDeregistrationProtection, DeregisterImage.
 import { isAllowed, type IamSettings } from '../../iam.js'
 import { AwsError, type Caller, type Sim } from '../../types.js'
 import { dryRunGate, imagesUsingSnapshot, isPublic, ownedImage, visibleImage } from './access.js'

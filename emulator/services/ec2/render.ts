@@ -1,4 +1,5 @@
 // State → the element names the EC2 XML deserializer expects (checked against the SDK's schemas).
+// Follows: EC2 API Reference data types Image, Snapshot, Instance (response element names).
 import type { Tag } from './params.js'
 import { progressOf, type Image, type Instance, type Snapshot } from './state.js'
 import { isPublic } from './access.js'

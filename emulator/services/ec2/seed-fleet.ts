@@ -1,5 +1,6 @@
 // The parts of the ec2 seed for instances' surroundings: VPCs, instance profiles, the instance-type
 // catalogue (shapes in emulator/services/README.md). Called from seedEc2.
+// Follows: EC2 API Reference data types Image and Snapshot (what a seeded fleet holds).
 import type { Sim } from '../../types.js'
 import { seedInstanceTypes, type SeedInstanceType } from './catalog.js'
 import { seedInstanceProfiles, type SeedInstanceProfile } from './instance-state.js'

@@ -1,4 +1,5 @@
 // POST /_sim/seed { ec2: … }: the shapes are documented in emulator/services/README.md.
+// Follows: EC2 API Reference data types Image, Snapshot, LaunchPermission (seed fields mirror them).
 import { AwsError, type Sim } from '../../types.js'
 import { awsManagedEbsKey } from '../../kms-keys.js'
 import type { Tag } from './params.js'

@@ -1,5 +1,6 @@
 // Launch permissions (ModifyImageAttribute / DescribeImageAttribute) and snapshot
 // createVolumePermission (ModifySnapshotAttribute / DescribeSnapshotAttribute).
+// Follows: EC2 API Reference ModifyImageAttribute, ModifySnapshotAttribute, DescribeImageAttribute.
 import { AwsError, type Caller, type Sim } from '../../types.js'
 import { isAwsManagedKey } from '../../kms-keys.js'
 import { dryRunGate, isPublic, ownedImage, ownedSnapshot } from './access.js'

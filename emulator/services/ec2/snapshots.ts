@@ -1,4 +1,5 @@
 // DescribeSnapshots and DeleteSnapshot.
+// Follows: EC2 API Reference DescribeSnapshots, DeleteSnapshot.
 import { AwsError, type Caller, type Sim } from '../../types.js'
 import {
   canSeeSnapshot,

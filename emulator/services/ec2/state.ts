@@ -1,5 +1,6 @@
 // EC2 state kept on sim.state.ec2, and the lazy clock: resources carry timestamps and `settle`
 // moves them forward (pending -> available/failed, snapshot progress) whenever a request reads them.
+// Follows: EC2 API Reference data types Image (State values), Snapshot, Instance.
 import type { Sim } from '../../types.js'
 import type { Tag } from './params.js'
 import type { ImageBehaviour } from './behaviour.js'

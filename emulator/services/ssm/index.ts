@@ -1,4 +1,5 @@
 // The SSM service module (JSON 1.1): automation runbooks and Parameter Store.
+// Follows: Systems Manager API Reference (actions listed in the handler table).
 import { AwsError, type Caller, type ServiceModule, type Sim } from '../../types.js'
 import {
   describeAutomationExecutions,

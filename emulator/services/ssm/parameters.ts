@@ -1,4 +1,5 @@
 // GetParameter / PutParameter, with the aws:ec2:image data type validated as SSM does.
+// Follows: Systems Manager API Reference GetParameter, PutParameter; user guide "Native parameter support for Amazon Machine Image IDs".
 import { AwsError, type Caller, type Sim } from '../../types.js'
 import { ec2State } from '../ec2/state.js'
 import { isPublic, sharedWith } from '../ec2/access.js'

@@ -1,4 +1,5 @@
 // SSM state kept on sim.state.ssm.
+// Follows: Systems Manager API Reference data types AutomationExecution, Parameter.
 import type { Sim } from '../../types.js'
 import { builtinDocuments, type Document, type FailureDetails } from './documents.js'
 
