@@ -93,12 +93,94 @@ describe('createPacer', () => {
       }
     })
     for (let i = 0; i < 5; i++) await pace()
-    expect(waits).toEqual([500, 1000])
+    // Rounded up, plus the 1 ms by which two whole-millisecond clocks can disagree.
+    expect(waits).toEqual([501, 1001])
     clock = 10_000 // long idle: the bucket refills to capacity, not beyond
     waits.length = 0
     for (let i = 0; i < 4; i++) await pace()
-    expect(waits).toEqual([500])
+    expect(waits).toEqual([501])
   })
+
+  it('as a ceiling of its own (first-call), credits refill from the first call', async () => {
+    let clock = 0
+    const waits: number[] = []
+    const pace = createPacer({
+      capacity: 2,
+      refillPerSecond: 2,
+      refillFrom: 'first-call',
+      now: () => clock,
+      sleep: async (ms) => {
+        waits.push(ms)
+      }
+    })
+    await pace()
+    clock = 400 // 0.8 tokens refilled since the first call
+    await pace()
+    await pace()
+    expect(waits).toEqual([101])
+  })
+})
+
+describe('the pacer against a bucket that starts its clock when the first call arrives', () => {
+  // AWS's DeregisterImage bucket (100, 5/s) sees a call when it arrives, not when it is sent: the
+  // first calls of a run are the slow ones (a cold path on a loaded machine), the rest arrive
+  // within a millisecond. Four calls in flight, as in the prune. An event-driven model: each worker paces, sends,
+  // and paces again when the response is back.
+  async function pruneWithLatency(
+    versions: number,
+    firstLatencyMs: number
+  ): Promise<{ throttled: number; spanMs: number }> {
+    let clock = 0
+    const timers: { at: number; resolve: () => void }[] = []
+    const sleep = async (ms: number): Promise<void> =>
+      new Promise((resolve) => timers.push({ at: clock + ms, resolve }))
+    const pace = createPacer({ ...DEREGISTER_PACE, now: () => clock, sleep })
+    let tokens = 100
+    let refilledAt: number | undefined
+    let throttled = 0
+    const arrivals: number[] = []
+    const arrive = (): void => {
+      refilledAt ??= clock
+      tokens = Math.min(100, tokens + ((clock - refilledAt) / 1000) * 5)
+      refilledAt = clock
+      arrivals.push(clock)
+      if (tokens < 1) throttled++
+      else tokens -= 1
+    }
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < versions) {
+        const n = next++
+        await pace()
+        // The request travels, arrives, and the response travels back.
+        const latency = n < 4 ? firstLatencyMs : 1
+        await sleep(latency)
+        arrive()
+        await sleep(latency)
+      }
+    }
+    const done = Promise.all([worker(), worker(), worker(), worker()])
+    let finished = false
+    void done.then(() => (finished = true))
+    while (!finished) {
+      await new Promise((resolve) => setImmediate(resolve))
+      timers.sort((a, b) => a.at - b.at)
+      const timer = timers.shift()
+      if (!timer) continue
+      clock = Math.max(clock, timer.at)
+      timer.resolve()
+    }
+    return { throttled, spanMs: arrivals[arrivals.length - 1] - arrivals[0] }
+  }
+
+  it.each([1, 40, 200])(
+    'is never throttled and stays within 1.05 × the floor (first calls %i ms)',
+    async (firstLatencyMs) => {
+      const { throttled, spanMs } = await pruneWithLatency(300, firstLatencyMs)
+      expect(throttled).toBe(0)
+      expect(spanMs / ((200 / 5) * 1000)).toBeLessThanOrEqual(1.05)
+    }
+  )
 })
 
 describe('DEREGISTER_PACE', () => {

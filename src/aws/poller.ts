@@ -90,6 +90,8 @@ function ceilingFor(ctx: RunContext, client: object): () => Promise<void> {
     take = createPacer({
       capacity: Math.max(1, perSecond),
       refillPerSecond: perSecond,
+      // A ceiling of our own, not a mirror of AWS's bucket: it refills from the first read on.
+      refillFrom: 'first-call',
       now: () => ctx.now().getTime(),
       sleep: (ms) => ctx.sleep(ms)
     })
