@@ -289,6 +289,21 @@ describe('launch templates', () => {
   })
 })
 
+describe('cancellation', () => {
+  it('a cancelled job starts no update and fails naming the cancellation', async () => {
+    templates({ [REGION]: { amis: ['ami-a'], def: 1 } })
+    const { ctx } = makeHarness({ ...rollout(), ssmParameter: '/golden/latest' })
+    ctx.signal = AbortSignal.abort()
+    const error = (await promote(ctx, makeImage(), fleetOf(member({}))).catch(
+      (e: unknown) => e
+    )) as PartialFailure
+    expect(error).toBeInstanceOf(PartialFailure)
+    expect(mutating()).toEqual([])
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(0)
+    expect(error.message).toMatch(/FAILED {2}launch template web in eu-west-1: Cancelled/)
+  })
+})
+
 describe('checkTemplates (pre-flight)', () => {
   it('is an error naming launch-templates and the regions when a template is found nowhere', async () => {
     templates({ 'us-east-1': { amis: ['ami-a'], def: 1 } })

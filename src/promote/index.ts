@@ -3,6 +3,7 @@
 // Regions run in parallel; one failure does not stop the others, and the run then fails listing
 // what was and was not promoted.
 import { describeError } from '../aws/errors.js'
+import { CancelledError } from '../errors.js'
 import type { RunContext } from '../context.js'
 import { templateLabel } from '../config/rollout.js'
 import { mapBounded } from '../pool.js'
@@ -39,7 +40,10 @@ export async function promote(ctx: RunContext, image: Image, fleet: Fleet): Prom
 async function parametersOf(ctx: RunContext, targets: PromoteTarget[]): Promise<ParameterUpdate[]> {
   const name = ctx.config.ssmParameter
   if (!name) return []
-  const settled = await mapBounded(targets, PARALLEL, (t) => publishParameter(ctx, name, t))
+  const settled = await mapBounded(targets, PARALLEL, (t) => {
+    notCancelled(ctx)
+    return publishParameter(ctx, name, t)
+  })
   return settled.map((s, i) =>
     s.ok ? s.value : failedParameter(ctx, name, targets[i], describeError(s.error))
   )
@@ -71,6 +75,7 @@ async function templatesOf(
   const refs = ctx.config.rollout?.templates ?? []
   const jobs = targets.flatMap((target) => refs.map((ref) => ({ target, ref })))
   const settled = await mapBounded(jobs, PARALLEL, async ({ target, ref }) => {
+    notCancelled(ctx)
     const ec2 = ctx.clients.ec2(target.region)
     const found = await findTemplate(ec2, ref)
     const label = templateLabel(ref)
@@ -78,7 +83,12 @@ async function templatesOf(
       ctx.log.info(
         `Launch template ${label} does not exist in ${target.region}: not rolled out there`
       )
-      return { region: target.region, template: label, outcome: 'missing' as const }
+      return {
+        region: target.region,
+        template: label,
+        ...(target.imageId && { imageId: target.imageId }),
+        outcome: 'missing' as const
+      }
     }
     return rollOutTemplate(ctx, ec2, target, found, label, amiName)
   })
@@ -101,6 +111,13 @@ async function templatesOf(
       error
     }
   })
+}
+
+/** A cancelled job starts no further update (each one already under way finishes). */
+function notCancelled(ctx: RunContext): void {
+  if (ctx.signal.aborted) {
+    throw new CancelledError('the job was cancelled before this was updated')
+  }
 }
 
 /** The run's error: one line per parameter and template, what was done and what failed. */
