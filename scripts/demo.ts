@@ -30,6 +30,7 @@ const INPUTS: Record<string, string> = {
   'share-organizational-units': OU,
   'copy-regions': 'eu-west-1, ap-southeast-2',
   'copy-accounts': 'arn:aws:iam::777788889999:role/ami-copier',
+  'launch-templates': 'web-server',
   'prune-keep': '2'
 }
 
@@ -58,6 +59,15 @@ function seed(emulator: Emulator): void {
           creationDate: '2026-03-01T00:00:00Z'
         },
         ...olderVersions()
+      ],
+      // Rolled out at the end: a new version from this default version, with the new AMI.
+      launchTemplates: [
+        {
+          accountId: BUILD_ACCOUNT,
+          region: REGION,
+          name: 'web-server',
+          versions: [{ imageId: BASE_AMI, instanceType: 't3.micro' }]
+        }
       ],
       instances: [
         {
@@ -182,6 +192,22 @@ async function consumerSees(emulator: Emulator, amiId: string): Promise<boolean>
   }
 }
 
+/** The latest version of a launch template in the build region, as EC2 holds it. */
+function templateVersion(emulator: Emulator, name: string) {
+  type Lt = { name: string; region: string; version: number; versions?: Version[] }
+  type Version = { versionNumber: number; data: { imageId?: string } }
+  const lt = (emulator.state() as { ec2: { launchTemplates: Lt[] } }).ec2.launchTemplates.find(
+    (t) => t.name === name && t.region === REGION
+  )
+  const latest = lt?.versions?.at(-1)
+  if (!lt || !latest) return undefined
+  return {
+    number: latest.versionNumber,
+    isDefault: latest.versionNumber === lt.version,
+    imageId: latest.data.imageId
+  }
+}
+
 function callCounts(emulator: Emulator): string {
   const aws = emulator.calls().filter((call) => call.service !== 'github')
   const byService = new Map<string, number>()
@@ -244,7 +270,14 @@ async function main(): Promise<number> {
     )
     console.log(callCounts(emulator) + '.')
     console.log(`\nNew AMI: ${amiId}`)
-    return seen ? 0 : 1
+    const version = templateVersion(emulator, 'web-server')
+    console.log(
+      `Launch template web-server in ${REGION}: version ${version?.number ?? 'none'}` +
+        (version
+          ? ` (${version.isDefault ? 'default' : 'not default'}) launches ${version.imageId}`
+          : '')
+    )
+    return seen && version?.imageId === amiId ? 0 : 1
   } finally {
     await emulator.close()
   }

@@ -7,6 +7,7 @@ import { plannedInputProblems } from './config/planned.js'
 import { actionInputs, Problems } from './config/problems.js'
 import { readRebuild, type RebuildConfig } from './config/rebuild.js'
 import { readRetire, type RetireConfig } from './config/retire.js'
+import { readRollout, type RolloutConfig } from './config/rollout.js'
 import {
   charCount,
   DURATION_HELP,
@@ -107,6 +108,8 @@ export interface Config {
   prune?: PruneConfig
   /** Absent: always (test harnesses build a Config by hand). */
   rebuild?: RebuildConfig
+  /** launch-templates and launch-template-set-default; absent when no template is named. */
+  rollout?: RolloutConfig
   timeoutMinutes: number
   dryRun: boolean
   comment: CommentConfig
@@ -216,6 +219,9 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
   const rebuildInputs = actionInputs(new Problems())
   const rebuild = readRebuild(rebuildInputs)
   problems.push(...rebuildInputs.problems.list)
+  const rolloutInputs = actionInputs(new Problems())
+  const rollout = readRollout(rolloutInputs)
+  problems.push(...rolloutInputs.problems.list)
 
   // Waiting, preview, reporting
   const rawTimeout = input('timeout-minutes')
@@ -249,6 +255,7 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     ...(ssmParameter !== undefined && { ssmParameter }),
     ...(prune !== undefined && { prune }),
     rebuild,
+    ...(rollout && { rollout }),
     timeoutMinutes,
     dryRun,
     comment,

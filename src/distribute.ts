@@ -104,7 +104,6 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
         region: member.region,
         accountId: member.accountId,
         ec2: copyEc2,
-        writeSsmParameter: member.accountId === image.accountId,
         // A new copy was tagged at creation; a reused one shows what it already carries.
         prior: stateOf(aws),
         tagged: !member.reused
@@ -118,7 +117,6 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
       region: image.region,
       accountId: image.ownerId,
       ec2,
-      writeSsmParameter: true,
       notOwned: !owned,
       ...(image.prior && { prior: image.prior }),
       tagged: true

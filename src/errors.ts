@@ -1,6 +1,6 @@
 // Every error class of the action, so that each phase can recognise another's errors without
 // importing that phase, and describeError (src/aws/errors.ts) decides per type in one place.
-import type { ExecutionReport, Fleet, PruneReport } from './types.js'
+import type { ExecutionReport, Fleet, Promotion, PruneReport } from './types.js'
 
 /** A problem with an input; the message always names the input and the fix. */
 export class InputError extends Error {
@@ -98,7 +98,8 @@ export class PartialFailure extends Error {
   constructor(
     message: string,
     readonly fleet?: Fleet,
-    readonly prune?: PruneReport
+    readonly prune?: PruneReport,
+    readonly promoted?: Promotion
   ) {
     super(message)
     this.name = 'PartialFailure'

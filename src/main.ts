@@ -8,6 +8,7 @@ import { safeLog } from './log.js'
 import { abortableSleep, type RunContext } from './context.js'
 import { createPlanner } from './plan.js'
 import { distribute } from './distribute.js'
+import { promote } from './promote/index.js'
 import { prune } from './prune.js'
 import { report } from './report/index.js'
 import { buildImage } from './source/build.js'
@@ -32,6 +33,8 @@ export async function run(options: RunOptions = {}): Promise<void> {
     result.image = await core.group('Build', () => buildImage(ctx!))
     phase = 'Distribute'
     result.fleet = await core.group('Distribute', () => distribute(ctx!, result.image!))
+    phase = 'Promote'
+    result.promoted = await core.group('Promote', () => promote(ctx!, result.image!, result.fleet!))
     phase = 'Prune'
     result.prune = await core.group('Prune', () => prune(ctx!, result.image!, result.fleet!))
     phase = 'Final check'
@@ -42,6 +45,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
     if (error instanceof PartialFailure) {
       result.fleet ??= error.fleet
       result.prune ??= error.prune
+      result.promoted ??= error.promoted
     }
     result.error = failureMessage(error, phase, result.image)
   } finally {

@@ -116,7 +116,6 @@ export interface FleetMember {
   sharedWith?: LaunchPermissions
   deprecateAt?: Date
   protected?: boolean
-  ssmParameter?: string
   /** CopyImage call until available. */
   durationMs?: number
   error?: string
@@ -182,7 +181,7 @@ export interface PlannedCall {
 }
 
 export interface PlanItem {
-  phase: 'build' | 'share' | 'copy' | 'lifecycle' | 'prune' | 'check'
+  phase: 'build' | 'share' | 'copy' | 'lifecycle' | 'promote' | 'prune' | 'check'
   /** What would happen, or what a check found. */
   text: string
   /** A check that found a problem the real run would hit. */
@@ -191,11 +190,50 @@ export interface PlanItem {
   calls?: PlannedCall[]
 }
 
+/** One launch template in one region where the build account has the AMI (INTERFACE.md "Rolling out"). */
+export interface TemplateRollout {
+  region: string
+  /** As the input named it (a name or an lt- ID). */
+  template: string
+  templateId?: string
+  templateName?: string
+  /** The AMI the version launches; undefined for a dry run's planned copy. */
+  imageId?: string
+  /**
+   * created: a new version; already: a version had this AMI; missing: no such template in the
+   * region; planned: a dry run would create it; failed: see error.
+   */
+  outcome: 'created' | 'already' | 'missing' | 'planned' | 'failed'
+  /** The version with this AMI (new, existing, or the number a dry run expects). */
+  version?: number
+  /** That version is the template's default version (after this run). */
+  isDefault?: boolean
+  error?: string
+}
+
+/** The ssm-parameter in one region of the build account. */
+export interface ParameterUpdate {
+  region: string
+  name: string
+  imageId?: string
+  /** set: written and read back; already: held the AMI; planned: dry run; not-set: see the warning. */
+  outcome: 'set' | 'already' | 'planned' | 'not-set' | 'failed'
+  error?: string
+}
+
+/** What the promote phase pointed at the new AMIs, after every test passed. */
+export interface Promotion {
+  parameters: ParameterUpdate[]
+  templates: TemplateRollout[]
+}
+
 export interface Result {
   image?: Image
   /** The runbook execution of a build that failed (on success it is image.execution). */
   execution?: ExecutionReport
   fleet?: Fleet
+  /** SSM parameter and launch-template versions (the promote phase). */
+  promoted?: Promotion
   prune?: PruneReport
   /** Dry run only. */
   plan?: PlanItem[]

@@ -153,6 +153,23 @@ const FEATURES: Record<string, Feature> = {
     headings: ['Every run', 'Adopt'],
     inputs: { 'ami-id': BASE_AMI, family: 'web' }
   },
+  'roll out to a launch template': {
+    headings: ['Every run', 'Adopt', 'Roll out'],
+    seed: (emu) =>
+      emu.seed({
+        ec2: {
+          launchTemplates: [
+            {
+              accountId: BUILD,
+              region: REGION,
+              name: 'web',
+              versions: [{ instanceType: 't3.micro' }, { instanceType: 't3.small' }]
+            }
+          ]
+        }
+      }),
+    inputs: { 'ami-id': BASE_AMI, 'launch-templates': 'web' }
+  },
   'share publicly, beyond the default public-AMI quota': {
     headings: ['Every run', 'Share publicly'],
     // Five public AMIs already, and a raised "Public AMIs" quota: the quota is read (and honoured).

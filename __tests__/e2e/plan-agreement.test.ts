@@ -29,7 +29,14 @@ const emu = withEmulator({ timeScale: 0.001 }, (started) => {
           name: 'web-20261101',
           snapshots: [{ sizeGiB: 8 }, { sizeGiB: 20 }]
         }
-      ]
+      ],
+      // Rolled out where the build account gets the AMI: here and in eu-west-1 (not us-west-2).
+      launchTemplates: [REGION, 'eu-west-1'].map((region) => ({
+        accountId: BUILD,
+        region,
+        name: 'web',
+        versions: [{ instanceType: 't3.micro' }]
+      }))
     }
   })
 })
@@ -44,7 +51,8 @@ const inputs = {
   'copy-accounts': `arn:aws:iam::${COPY_A}:role/copier\narn:aws:iam::${COPY_B}:role/copier`,
   'deprecate-after': '90d',
   'deregistration-protection': 'true',
-  'ssm-parameter': '/golden/web/latest'
+  'ssm-parameter': '/golden/web/latest',
+  'launch-templates': 'web'
 }
 
 function run(dryRun: boolean): Promise<RunResult> {
@@ -109,6 +117,8 @@ describe('a dry run plans exactly what the real run does', () => {
       // Share, snapshot grants, copies into 2 regions x 1 + 3 regions x 2 accounts, lifecycle.
       expect(made).toContain(`ec2:CopyImage ${COPY_A} ${REGION}`)
       expect(made).toContain(`ssm:PutParameter ${BUILD} ${REGION}`)
+      expect(made).toContain(`ec2:CreateLaunchTemplateVersion ${BUILD} eu-west-1`)
+      expect(made).toContain(`ec2:ModifyLaunchTemplate ${BUILD} ${REGION}`)
       expect(planned).toEqual(made)
 
       // The source's grants: share-accounts AND the copy accounts (the would-grant table once

@@ -42,8 +42,7 @@ describe('planned inputs', () => {
     ['test-instance-profile', 'ssm-core', 'testing the image'],
     ['test-account-role', 'arn:aws:iam::444455556666:role/consumer', 'testing the image'],
     ['test-regions', 'all', 'testing the image'],
-    ['test-timeout-minutes', '30', 'testing the image'],
-    ['launch-templates', 'web', 'launch templates']
+    ['test-timeout-minutes', '30', 'testing the image']
   ])('%s: %s is refused, naming the input and the fix', (name, value, feature) => {
     const [line, ...rest] = problems({ [name]: value })
     expect(rest).toEqual([])

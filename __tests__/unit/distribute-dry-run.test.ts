@@ -15,6 +15,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/cli
 import { SSMClient } from '@aws-sdk/client-ssm'
 import { mockClient } from 'aws-sdk-client-mock'
 import { distribute } from '../../src/distribute.js'
+import { promote } from '../../src/promote/index.js'
 import { LINEAGE_TAG } from '../../src/image/copy.js'
 import type { Config } from '../../src/config.js'
 import {
@@ -85,9 +86,11 @@ beforeEach(() => {
 })
 
 describe('distribute in a dry run', () => {
-  it('changes nothing, probes with DryRun=true and plans share, copy and lifecycle', async () => {
+  it('changes nothing, probes with DryRun=true and plans share, copy, lifecycle and promotion', async () => {
     const { ctx } = makeHarness(config())
-    const fleet = await distribute(ctx, makeImage())
+    const image = makeImage()
+    const fleet = await distribute(ctx, image)
+    await promote(ctx, image, fleet)
     expect(sentForReal()).toEqual([])
     expect(ec2Mock.commandCalls(ModifyImageAttributeCommand)[0].args[0].input).toEqual({
       ImageId: 'ami-0source',
@@ -111,7 +114,8 @@ describe('distribute in a dry run', () => {
         `copy: Copy ami-0source to eu-west-1 (account ${COPY}), encrypted with alias/golden, tagged at creation`,
         `lifecycle: Deprecate ami-0source in eu-west-1 (account ${ACCOUNT}) at 2026-07-01T00:00:00.000Z`,
         `lifecycle: Turn on deregistration protection for ami-0source in eu-west-1 (account ${ACCOUNT})`,
-        'lifecycle: Set SSM parameter /golden/latest in eu-west-1 to ami-0source',
+        'promote: Set SSM parameter /golden/latest in eu-west-1 to ami-0source',
+        'promote: Set SSM parameter /golden/latest in us-east-1 to the new copy',
         `lifecycle: Deprecate the new copy in eu-west-1 (account ${COPY}) at 2026-07-01T00:00:00.000Z`,
         `lifecycle: Turn on deregistration protection for the new copy in eu-west-1 (account ${COPY})`,
         `share: Share the new copy in eu-west-1 (account ${COPY}) with 222222222222`

@@ -18,8 +18,9 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/cli
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { mockClient } from 'aws-sdk-client-mock'
 import { distribute } from '../../src/distribute.js'
+import { promote } from '../../src/promote/index.js'
 import { copyClientToken, LINEAGE_TAG } from '../../src/image/copy.js'
-import { PartialFailure, type Fleet } from '../../src/types.js'
+import { PartialFailure } from '../../src/types.js'
 import type { Config } from '../../src/config.js'
 import {
   ACCOUNT,
@@ -153,7 +154,7 @@ function mutatingCalls(): string[] {
     .map((cmd) => cmd.constructor.name)
 }
 
-async function partialFailure(promise: Promise<Fleet>): Promise<PartialFailure> {
+async function partialFailure(promise: Promise<unknown>): Promise<PartialFailure> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e
@@ -183,7 +184,8 @@ describe('distribute: the whole fleet', () => {
       deregistrationProtection: true,
       ssmParameter: '/golden/latest'
     })
-    const fleet = await distribute(ctx, makeImage())
+    const image = makeImage()
+    const fleet = await distribute(ctx, image)
 
     const copies = ec2Mock.commandCalls(CopyImageCommand)
     expect(copies.map(where).sort()).toEqual(
@@ -239,9 +241,17 @@ describe('distribute: the whole fleet', () => {
     for (const c of copyShares) {
       expect(c.args[0].input.LaunchPermission).toEqual({ Add: [{ UserId: '222222222222' }] })
     }
-    // Lifecycle on all six AMIs; the SSM parameter only where the build account has the AMI.
+    // Lifecycle on all six AMIs; the SSM parameter waits for the promote phase, then is set
+    // only where the build account has the AMI.
     expect(ec2Mock.commandCalls(EnableImageDeprecationCommand)).toHaveLength(6)
     expect(ec2Mock.commandCalls(EnableImageDeregistrationProtectionCommand)).toHaveLength(6)
+    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(0)
+    const promotion = await promote(ctx, image, fleet)
+    expect(promotion.parameters.map((p) => `${p.region} ${p.outcome}`).sort()).toEqual([
+      'ap-south-1 set',
+      'eu-west-1 set',
+      'us-east-1 set'
+    ])
     const puts = ssmMock.commandCalls(PutParameterCommand)
     expect(puts.map((c) => `${where(c)} ${c.args[0].input.Value}`).sort()).toEqual(
       [
@@ -258,8 +268,7 @@ describe('distribute: the whole fleet', () => {
       state: 'available',
       sharedWith: { accounts: ['222222222222', COPY], public: false },
       deprecateAt: DEPRECATE_AT,
-      protected: true,
-      ssmParameter: '/golden/latest'
+      protected: true
     })
     for (const m of fleet.members.slice(1)) {
       expect(m).toMatchObject({ role: 'copy', state: 'available', reused: false })
@@ -267,7 +276,6 @@ describe('distribute: the whole fleet', () => {
       expect(m.snapshots).toHaveLength(1)
       expect(m.durationMs).toEqual(expect.any(Number))
       expect(m.sharedWith?.accounts).toEqual(['222222222222'])
-      expect(m.ssmParameter).toBe(m.accountId === ACCOUNT ? '/golden/latest' : undefined)
     }
     expect(logs.join('\n')).toMatch(/Copying ami-0source to us-east-1 \(account 111122223333\)/)
   })
@@ -340,12 +348,17 @@ describe('distribute: failures', () => {
     expect(error.message).toMatch(/FAILED {2}copy 111122223333 us-east-1 -: .*bad key/)
   })
 
-  it('fails the run, naming the parameter, when the SSM write for the source is denied', async () => {
+  it('fails the run at promotion, naming the parameter, when the SSM write is denied', async () => {
     setup()
     ssmMock.on(PutParameterCommand).rejects(new Error('AccessDeniedException'))
     const { ctx } = makeHarness({ ssmParameter: '/golden/latest' })
-    const error = await partialFailure(distribute(ctx, makeImage()))
-    expect(error.message).toMatch(/PARTIAL source .*SSM parameter \/golden\/latest/)
+    const image = makeImage()
+    const fleet = await distribute(ctx, image)
+    const error = await partialFailure(promote(ctx, image, fleet))
+    expect(error.message).toMatch(
+      /FAILED {2}SSM parameter \/golden\/latest in eu-west-1: Could not write .*ssm:PutParameter/
+    )
+    expect(error.promoted?.parameters[0]).toMatchObject({ outcome: 'failed' })
   })
 
   it('refuses an AWS-managed key before any change', async () => {
@@ -524,17 +537,20 @@ describe('distribute: adopted AMI of another account', () => {
       deprecateAt: DEPRECATE_AT,
       ssmParameter: '/golden/latest'
     })
-    const fleet = await distribute(ctx, makeImage({ ownerId: '555555555555', source: 'existing' }))
+    const image = makeImage({ ownerId: '555555555555', source: 'existing' })
+    const fleet = await distribute(ctx, image)
+    const promotion = await promote(ctx, image, fleet)
     const shared = ec2Mock
       .commandCalls(ModifyImageAttributeCommand)
       .map((c) => c.args[0].input.ImageId)
     expect(shared).toEqual([copyId(`${ACCOUNT}/us-east-1`)])
     expect(ec2Mock.commandCalls(EnableImageDeprecationCommand)).toHaveLength(1)
     expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(2)
-    expect(fleet.members[0]).toMatchObject({
-      accountId: '555555555555',
-      ssmParameter: '/golden/latest'
-    })
+    expect(fleet.members[0]).toMatchObject({ accountId: '555555555555' })
+    expect(promotion.parameters.map((p) => `${p.region} ${p.imageId} ${p.outcome}`)).toEqual([
+      'eu-west-1 ami-0source set',
+      `us-east-1 ${copyId(`${ACCOUNT}/us-east-1`)} set`
+    ])
     expect(logs.join('\n')).toMatch(/Sharing skipped: ami-0source is owned by account 555555555555/)
   })
 })

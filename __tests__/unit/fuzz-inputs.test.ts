@@ -133,8 +133,11 @@ const VALUES: Record<string, { good: string[]; bad: string[] }> = {
   'test-account-role': { good: [''], bad: ['arn:aws:iam::444455556666:role/consumer'] },
   'test-regions': { good: [''], bad: ['all'] },
   'test-timeout-minutes': { good: ['15'], bad: ['30'] },
-  'launch-templates': { good: [''], bad: ['web'] },
-  'launch-template-set-default': { good: ['true', 'false'], bad: [] },
+  'launch-templates': {
+    good: ['', 'web', 'lt-0123456789abcdef0', 'web\nlt-0123456789abcdef0'],
+    bad: ['lt-12', 'ab', 'web template']
+  },
+  'launch-template-set-default': { good: ['true', 'false'], bad: ['yes'] },
   rebuild: { good: ['always', 'if-changed'], bad: ['sometimes'] }
 }
 

@@ -4,12 +4,7 @@ import {
   EnableImageDeprecationCommand,
   EnableImageDeregistrationProtectionCommand
 } from '@aws-sdk/client-ec2'
-import {
-  GetParameterCommand,
-  PutParameterCommand,
-  SSMClient,
-  SSMServiceException
-} from '@aws-sdk/client-ssm'
+import { SSMClient } from '@aws-sdk/client-ssm'
 import { mockClient } from 'aws-sdk-client-mock'
 import {
   applyLifecycle,
@@ -22,19 +17,17 @@ import {
   fakeParameterStore,
   makeHarness,
   makeImage,
-  REGION,
-  where
+  REGION
 } from './distribute-context.js'
 
 const ec2Mock = mockClient(EC2Client)
 const ssmMock = mockClient(SSMClient)
 const DEPRECATE_AT = new Date('2026-04-02T00:00:00Z')
 
-let store: Map<string, string>
 beforeEach(() => {
   ec2Mock.reset()
   ssmMock.reset()
-  store = fakeParameterStore(ssmMock as never)
+  fakeParameterStore(ssmMock as never)
 })
 
 function target(h: ReturnType<typeof makeHarness>, overrides = {}) {
@@ -43,13 +36,12 @@ function target(h: ReturnType<typeof makeHarness>, overrides = {}) {
     region: 'us-east-2',
     accountId: ACCOUNT,
     ec2: h.ctx.clients.ec2('us-east-2'),
-    writeSsmParameter: true,
     ...overrides
   }
 }
 
 describe('applyLifecycle', () => {
-  it('deprecates, protects and writes the SSM parameter in the AMI region', async () => {
+  it('deprecates and protects in the AMI region, and leaves the SSM parameter to promote', async () => {
     const h = makeHarness({
       deprecateAt: DEPRECATE_AT,
       deregistrationProtection: true,
@@ -63,20 +55,8 @@ describe('applyLifecycle', () => {
     expect(
       ec2Mock.commandCalls(EnableImageDeregistrationProtectionCommand)[0].args[0].input
     ).toEqual({ ImageId: 'ami-1' })
-    const put = ssmMock.commandCalls(PutParameterCommand)[0]
-    expect(put.args[0].input).toEqual({
-      Name: '/golden/latest',
-      Value: 'ami-1',
-      Type: 'String',
-      DataType: 'aws:ec2:image',
-      Overwrite: true
-    })
-    expect(where(put)).toBe(`ssm ${ACCOUNT}/us-east-2`)
-    expect(result).toEqual({
-      deprecateAt: DEPRECATE_AT,
-      protected: true,
-      ssmParameter: '/golden/latest'
-    })
+    expect(ssmMock.calls()).toHaveLength(0)
+    expect(result).toEqual({ deprecateAt: DEPRECATE_AT, protected: true })
     expect(h.logs.join('\n')).toContain('deprecated at 2026-04-02T00:00:00.000Z')
   })
 
@@ -88,33 +68,11 @@ describe('applyLifecycle', () => {
     expect(ssmMock.calls()).toHaveLength(0)
   })
 
-  it('writes no SSM parameter for a copy in another account', async () => {
-    const h = makeHarness({ ssmParameter: '/golden/latest' })
-    expect(wantsLifecycle(h.ctx)).toBe(true)
-    await applyLifecycle(h.ctx, target(h, { writeSsmParameter: false }))
-    expect(ssmMock.calls()).toHaveLength(0)
-  })
-
   it('skips deprecation and protection of an AMI another account owns, with a log line', async () => {
     const h = makeHarness({ deprecateAt: DEPRECATE_AT, deregistrationProtection: true })
     await applyLifecycle(h.ctx, target(h, { notOwned: true }))
     expect(ec2Mock.calls()).toHaveLength(0)
     expect(h.logs.join('\n')).toMatch(/skipped for ami-1 .*another account owns it/)
-  })
-
-  it('names the parameter and the permission when the SSM write is denied', async () => {
-    ssmMock.on(PutParameterCommand).rejects(
-      new SSMServiceException({
-        name: 'AccessDeniedException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: 'User is not authorized to perform ssm:PutParameter'
-      })
-    )
-    const h = makeHarness({ ssmParameter: '/golden/latest' })
-    await expect(applyLifecycle(h.ctx, target(h))).rejects.toThrow(
-      /Could not write SSM parameter \/golden\/latest = ami-1 in us-east-2: .*not authorized.*This needs ssm:PutParameter on parameter \/golden\/latest/s
-    )
   })
 
   it('names the deprecation call when it fails', async () => {
@@ -159,38 +117,5 @@ describe('deprecation time', () => {
     ).toEqual([])
     const privately = makeHarness({ deprecateAt: new Date('2027-06-01T00:00:00Z') })
     expect(checkDeprecation(privately.ctx, old)).toEqual([])
-  })
-})
-
-describe('SSM parameter (aws:ec2:image)', () => {
-  it('skips PutParameter when the parameter already holds the AMI ID', async () => {
-    store.set(`ssm ${ACCOUNT}/us-east-2 /golden/latest`, 'ami-1')
-    const h = makeHarness({ ssmParameter: '/golden/latest' })
-    const result = await applyLifecycle(h.ctx, target(h))
-    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(0)
-    expect(result.ssmParameter).toBe('/golden/latest')
-  })
-
-  it('reports it set only once a read-back holds the new ID', async () => {
-    const h = makeHarness({ ssmParameter: '/golden/latest' })
-    const result = await applyLifecycle(h.ctx, target(h))
-    expect(result.ssmParameter).toBe('/golden/latest')
-    expect(ssmMock.commandCalls(GetParameterCommand).length).toBeGreaterThanOrEqual(2)
-    expect(h.ctx.warnings).toEqual([])
-  })
-
-  it('warns with the reason, and does not report it set, when SSM drops the value', async () => {
-    ssmMock.reset()
-    store = fakeParameterStore(ssmMock as never, ['/golden/latest'])
-    store.set(`ssm ${ACCOUNT}/us-east-2 /golden/latest`, 'ami-old')
-    const h = makeHarness({ ssmParameter: '/golden/latest' })
-    const result = await applyLifecycle(h.ctx, target(h))
-    expect(ssmMock.commandCalls(PutParameterCommand)).toHaveLength(1)
-    expect(result.ssmParameter).toBeUndefined()
-    expect(h.ctx.warnings).toEqual([
-      expect.stringMatching(
-        /SSM parameter \/golden\/latest in us-east-2: PutParameter was accepted, but after 12.7s it still holds ami-old, not ami-1: SSM validates aws:ec2:image values asynchronously/
-      )
-    ])
   })
 })

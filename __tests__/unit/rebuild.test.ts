@@ -265,7 +265,6 @@ describe('a re-run leaves alone what is already as asked', () => {
       region: REGION,
       accountId: '111122223333',
       ec2: new EC2Client({}),
-      writeSsmParameter: false,
       prior: {
         tags: { 'ami-share-action:deprecate-after': '90d' },
         deprecationTime: earlier,

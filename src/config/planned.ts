@@ -1,6 +1,5 @@
-// Inputs that action.yml and the README promise but this version does not carry out yet (testing,
-// roll-out). action.yml declares them so the names are reserved and
-// GitHub does not drop them with a mere "Unexpected input" warning; a value that asks for the
+// Inputs that action.yml and the README promise but this version does not carry out yet (testing).
+// action.yml declares them so the names are reserved and GitHub does not drop them with a mere "Unexpected input" warning; a value that asks for the
 // missing behaviour is an input error, never silently ignored.
 import { InputError } from './input-error.js'
 import { quote } from './values.js'
@@ -15,9 +14,7 @@ const PLANNED: [name: string, harmless: string[], feature: string][] = [
   ['test-instance-profile', [''], 'testing the image'],
   ['test-account-role', [''], 'testing the image'],
   ['test-regions', [''], 'testing the image'],
-  ['test-timeout-minutes', ['', '15'], 'testing the image'],
-  ['launch-templates', [''], 'rolling out to launch templates'],
-  ['launch-template-set-default', ['', 'true', 'false'], 'rolling out to launch templates']
+  ['test-timeout-minutes', ['', '15'], 'testing the image']
 ]
 
 /** One problem per planned input whose value asks for what this version cannot do. */

@@ -1,4 +1,5 @@
-// Deprecation, deregistration protection and the SSM parameter for one AMI in one region.
+// Deprecation and deregistration protection for one AMI in one region (the SSM parameter is the
+// promote phase's: src/promote/ssm-parameter.ts).
 // Each failure names the API call and the permission, because the caller's role is the usual cause.
 import {
   CreateTagsCommand,
@@ -6,9 +7,7 @@ import {
   EnableImageDeregistrationProtectionCommand,
   type EC2Client
 } from '@aws-sdk/client-ec2'
-import type { SSMClient } from '@aws-sdk/client-ssm'
-import { sdk } from '../aws/clients.js'
-import { describeError, errorCode } from '../aws/errors.js'
+import { describeError } from '../aws/errors.js'
 import type { RunContext } from '../context.js'
 import type { Image, ImageState, PlannedCall } from '../types.js'
 import { error, type Finding } from './findings.js'
@@ -38,19 +37,11 @@ export function checkDeprecation(ctx: RunContext, image: Image): Finding[] {
   ]
 }
 
-/**
- * Waits between read-backs of an aws:ec2:image parameter: short first (SSM usually validates
- * within a second or two), doubling to ~12.7 s in all before warning.
- */
-const PARAMETER_CHECKS_MS = [100, 200, 400, 800, 1600, 3200, 6400]
-
 export interface LifecycleTarget {
   imageId: string
   region: string
   accountId: string
   ec2: EC2Client
-  /** Only AMIs in the build account get the SSM parameter (it lives in the build account). */
-  writeSsmParameter: boolean
   /** An adopted AMI owned by another account: its deprecation and protection are not ours to set. */
   notOwned?: boolean
   /** What the AMI carried before this run: what is already as asked is left alone. */
@@ -62,13 +53,12 @@ export interface LifecycleTarget {
 export interface LifecycleResult {
   deprecateAt?: Date
   protected?: boolean
-  ssmParameter?: string
 }
 
 /** True when the run asks for any lifecycle change at all. */
 export function wantsLifecycle(ctx: RunContext): boolean {
   const c = ctx.config
-  return Boolean(c.deprecateAt || c.deregistrationProtection || c.ssmParameter)
+  return Boolean(c.deprecateAt || c.deregistrationProtection)
 }
 
 export async function applyLifecycle(
@@ -132,15 +122,9 @@ export async function applyLifecycle(
     )
     result.protected = true
   }
-  if (config.ssmParameter && target.writeSsmParameter) {
-    if (await publishParameter(ctx, config.ssmParameter, target)) {
-      result.ssmParameter = config.ssmParameter
-    }
-  }
   const done = [
     result.deprecateAt ? `deprecated at ${result.deprecateAt.toISOString()}` : '',
-    result.protected ? 'deregistration protection on' : '',
-    result.ssmParameter ? `SSM parameter ${result.ssmParameter}` : ''
+    result.protected ? 'deregistration protection on' : ''
   ].filter(Boolean)
   if (done.length && !ctx.plan.dryRun) ctx.log.info(`Lifecycle of ${where}: ${done.join(', ')}`)
   return result
@@ -161,88 +145,6 @@ async function recordDeprecateAfter(
       })
     )
   )
-}
-
-/**
- * Sets the aws:ec2:image parameter to the AMI ID and reports it set only once SSM holds it:
- * PutParameter answers 200 before SSM validates the value asynchronously, and a rejected value is
- * simply not stored (PutParameter, DataType). A value that is already the AMI ID is left alone.
- */
-async function publishParameter(
-  ctx: RunContext,
-  name: string,
-  target: LifecycleTarget
-): Promise<boolean> {
-  const ssm = await ctx.clients.ssm(target.region)
-  const where = `SSM parameter ${name} in ${target.region}`
-  const first = await readParameter(ssm, name)
-  if (first.value === target.imageId) {
-    ctx.log.info(`${where} already holds ${target.imageId}`)
-    return true
-  }
-  return ctx.plan.change(
-    {
-      phase: 'lifecycle',
-      text: `Set ${where} to ${target.imageId}`,
-      calls: [{ action: 'ssm:PutParameter', accountId: target.accountId, region: target.region }],
-      planned: true
-    },
-    () => putParameter(ctx, ssm, name, target, first)
-  )
-}
-
-/** PutParameter, then read it back until SSM holds it (it validates asynchronously). */
-async function putParameter(
-  ctx: RunContext,
-  ssm: SSMClient,
-  name: string,
-  target: LifecycleTarget,
-  first: { value?: string; error?: string }
-): Promise<boolean> {
-  const where = `SSM parameter ${name} in ${target.region}`
-  const { PutParameterCommand } = await sdk.ssm()
-  await attempt(
-    `write SSM parameter ${name} = ${target.imageId} in ${target.region}`,
-    `ssm:PutParameter on parameter ${name} (and ec2:DescribeImages, which SSM uses to validate the aws:ec2:image data type)`,
-    () =>
-      ssm.send(
-        new PutParameterCommand({
-          Name: name,
-          Value: target.imageId,
-          Type: 'String',
-          DataType: 'aws:ec2:image',
-          Overwrite: true
-        })
-      )
-  )
-  let last = first
-  for (const delay of [0, ...PARAMETER_CHECKS_MS]) {
-    if (delay) await ctx.sleep(delay)
-    last = await readParameter(ssm, name)
-    if (last.value === target.imageId) return true
-    if (last.error) break
-  }
-  const total = PARAMETER_CHECKS_MS.reduce((a, b) => a + b, 0) / 1000
-  ctx.warn(
-    last.error
-      ? `${where}: PutParameter was accepted, but reading it back failed (${last.error}), so it is not reported as set; the read needs ssm:GetParameter.`
-      : `${where}: PutParameter was accepted, but after ${total}s it still holds ${last.value ?? 'no value'}, not ${target.imageId}: SSM validates aws:ec2:image values asynchronously and drops a value it rejects (the AMI must be available to account ${target.accountId} in ${target.region}; ec2:DescribeImages is used for the check). Not reported as set.`
-  )
-  return false
-}
-
-async function readParameter(
-  ssm: SSMClient,
-  name: string
-): Promise<{ value?: string; error?: string }> {
-  try {
-    const { GetParameterCommand } = await sdk.ssm()
-    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name }))
-    return { value: Parameter?.Value }
-  } catch (e) {
-    if (errorCode(e) === 'ParameterNotFound') return {}
-    return { error: describeError(e).split('\n')[0] }
-  }
 }
 
 async function attempt(

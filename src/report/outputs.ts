@@ -36,9 +36,9 @@ const OUTPUTS: [string, (config: Config, result: Result) => string | undefined][
   ['pruned-ami-ids', (_c, result) => JSON.stringify(prunedIds(result))],
   ['built', (_c, { image }) => (image ? String(wasBuilt(image)) : undefined)],
   ['base-ami-id', (config, { image }) => image?.provenance?.baseAmi?.id ?? baseAmiId(config)],
-  // Testing and roll-out are not in this version: the truthful values are "none".
+  // Testing is not in this version: the truthful value is "none".
   ['test-result', () => 'none'],
-  ['launch-template-versions', () => '{}'],
+  ['launch-template-versions', (_c, result) => JSON.stringify(templateVersions(result))],
   ['disabled-ami-ids', (_c, result) => JSON.stringify(disabledIds(result))]
 ]
 
@@ -154,4 +154,17 @@ function disabledIds(result: Result): Record<string, string[]> {
   for (const version of result.prune?.disabled ?? [])
     (ids[version.region] ??= []).push(version.imageId)
   return ids
+}
+
+/**
+ * region → template name → the version with this run's AMI: created, already there, or (dry run)
+ * the number it would get. Only regions where a version exists (or would) appear.
+ */
+function templateVersions(result: Result): Record<string, Record<string, number>> {
+  const versions: Record<string, Record<string, number>> = {}
+  for (const t of result.promoted?.templates ?? []) {
+    if (t.version === undefined || t.outcome === 'failed' || t.outcome === 'missing') continue
+    ;(versions[t.region] ??= {})[t.templateName ?? t.template] = t.version
+  }
+  return versions
 }

@@ -267,13 +267,22 @@ function permissionsText(p: {
   return parts.length ? parts.join(', ') : 'none'
 }
 
-const PHASES: PlanItem['phase'][] = ['check', 'build', 'share', 'copy', 'lifecycle', 'prune']
+const PHASES: PlanItem['phase'][] = [
+  'check',
+  'build',
+  'share',
+  'copy',
+  'lifecycle',
+  'promote',
+  'prune'
+]
 const PHASE_TITLES: Record<PlanItem['phase'], string> = {
   check: 'Checks',
   build: 'Build',
   share: 'Share',
   copy: 'Copy',
   lifecycle: 'Lifecycle',
+  promote: 'Promote (SSM parameter, launch templates)',
   prune: 'Prune'
 }
 

@@ -4,6 +4,7 @@ import type { Config } from '../config.js'
 import type { Result } from '../types.js'
 import { safeLog } from '../log.js'
 import { joinWithin } from './markdown.js'
+import { rolloutSection } from './rollout.js'
 import {
   copiesSection,
   failureSection,
@@ -42,6 +43,7 @@ export function buildSummary(
     tagsSection(config),
     runbookSection(result.image?.execution ?? result.execution),
     copiesSection(result),
+    rolloutSection(result),
     pruneSection(result.prune, false, Boolean(result.plan)),
     warningsSection(result.warnings),
     runLink(env)
