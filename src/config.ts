@@ -7,6 +7,7 @@ import { plannedInputProblems } from './config/planned.js'
 import { actionInputs, Problems } from './config/problems.js'
 import { readRebuild, type RebuildConfig } from './config/rebuild.js'
 import { readRetire, type RetireConfig } from './config/retire.js'
+import { readTest, type TestConfig } from './config/test.js'
 import {
   charCount,
   DURATION_HELP,
@@ -22,7 +23,7 @@ import {
 } from './config/values.js'
 
 export { InputError }
-export type { RebuildConfig }
+export type { RebuildConfig, TestConfig }
 
 export type IfExists = 'fail' | 'reuse' | 'replace'
 export type SharingMode = 'add' | 'exact'
@@ -107,6 +108,8 @@ export interface Config {
   prune?: PruneConfig
   /** Absent: always (test harnesses build a Config by hand). */
   rebuild?: RebuildConfig
+  /** test-command / test-launch and the other test-* inputs; absent: no test. */
+  test?: TestConfig
   timeoutMinutes: number
   dryRun: boolean
   comment: CommentConfig
@@ -216,6 +219,9 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
   const rebuildInputs = actionInputs(new Problems())
   const rebuild = readRebuild(rebuildInputs)
   problems.push(...rebuildInputs.problems.list)
+  const testInputs = actionInputs(new Problems())
+  const test = readTest(testInputs, { region, copyRegions: copy.regions })
+  problems.push(...testInputs.problems.list)
 
   // Waiting, preview, reporting
   const rawTimeout = input('timeout-minutes')
@@ -249,6 +255,7 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     ...(ssmParameter !== undefined && { ssmParameter }),
     ...(prune !== undefined && { prune }),
     rebuild,
+    ...(test !== undefined && { test }),
     timeoutMinutes,
     dryRun,
     comment,
