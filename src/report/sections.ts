@@ -267,10 +267,19 @@ function permissionsText(p: {
   return parts.length ? parts.join(', ') : 'none'
 }
 
-const PHASES: PlanItem['phase'][] = ['check', 'build', 'share', 'copy', 'lifecycle', 'prune']
+const PHASES: PlanItem['phase'][] = [
+  'check',
+  'build',
+  'test',
+  'share',
+  'copy',
+  'lifecycle',
+  'prune'
+]
 const PHASE_TITLES: Record<PlanItem['phase'], string> = {
   check: 'Checks',
   build: 'Build',
+  test: 'Test',
   share: 'Share',
   copy: 'Copy',
   lifecycle: 'Lifecycle',

@@ -8,6 +8,7 @@ import { copyKmsKey, copyTargets, type CopyTarget } from '../image/copy.js'
 import { error, settleFindings, type Finding } from '../image/findings.js'
 import { mapLimit } from '../pool.js'
 import { checkPublicSharing } from '../image/share.js'
+import { testPreflight } from '../test/preflight.js'
 import type { Image } from '../types.js'
 
 export async function preflight(ctx: RunContext, accountId: string): Promise<void> {
@@ -21,13 +22,14 @@ export async function preflight(ctx: RunContext, accountId: string): Promise<voi
     source: ctx.config.source.kind,
     reused: false
   } satisfies Image)
-  const [volumes, regions, keys, publicAccess] = await Promise.all([
+  const [volumes, regions, keys, publicAccess, test] = await Promise.all([
     instanceVolumesShareable(ctx),
     regionsExist(ctx),
     kmsKeysExist(ctx, targets),
-    publicSharingAllowed(ctx, accountId, targets)
+    publicSharingAllowed(ctx, accountId, targets),
+    testPreflight(ctx, accountId)
   ])
-  settleFindings(ctx, [...volumes, ...regions, ...keys, ...publicAccess])
+  settleFindings(ctx, [...volumes, ...regions, ...keys, ...publicAccess, ...test])
 }
 
 /**
