@@ -44,7 +44,11 @@ const inputs = {
   'copy-accounts': `arn:aws:iam::${COPY_A}:role/copier\narn:aws:iam::${COPY_B}:role/copier`,
   'deprecate-after': '90d',
   'deregistration-protection': 'true',
-  'ssm-parameter': '/golden/web/latest'
+  'ssm-parameter': '/golden/web/latest',
+  // The test phase: an instance in the consumer account per region, before each AMI is shared.
+  'test-launch': 'true',
+  'test-account-role': `arn:aws:iam::${CONSUMER}:role/ami-test`,
+  'test-regions': 'all'
 }
 
 function run(dryRun: boolean): Promise<RunResult> {
@@ -109,6 +113,8 @@ describe('a dry run plans exactly what the real run does', () => {
       // Share, snapshot grants, copies into 2 regions x 1 + 3 regions x 2 accounts, lifecycle.
       expect(made).toContain(`ec2:CopyImage ${COPY_A} ${REGION}`)
       expect(made).toContain(`ssm:PutParameter ${BUILD} ${REGION}`)
+      expect(made).toContain(`ec2:RunInstances ${CONSUMER} eu-west-1`)
+      expect(made).toContain(`ec2:TerminateInstances ${CONSUMER} ${REGION}`)
       expect(planned).toEqual(made)
 
       // The source's grants: share-accounts AND the copy accounts (the would-grant table once

@@ -87,7 +87,8 @@ export async function testAmi(ctx: RunContext, target: TestTarget): Promise<Test
       accountId,
       instanceType: run.instanceType,
       placement,
-      ...(target.planned && { planned: true })
+      // Dry run: a probe from the consumer would fail for want of the grant only planned above.
+      ...((target.planned || (ctx.plan.dryRun && grant)) && { planned: true })
     })
     if (!instanceId) {
       // Dry run: the plan has the launch; the verdict tag is part of it.
@@ -129,7 +130,7 @@ export async function testAmi(ctx: RunContext, target: TestTarget): Promise<Test
     run.verdict = 'failed'
   } finally {
     // Withdrawn after a pass only when no sharing input asked for it; after a failure always.
-    if (grant && (grant.onlyForTest || run.verdict !== 'passed')) {
+    if (grant && (grant.onlyForTest || run.verdict === 'failed')) {
       await withdrawLaunch(ctx, target.ownerEc2, target.ownerAccountId, grant.grant)
     }
     if (run.instanceId) run.durationMs = ctx.now().getTime() - started
