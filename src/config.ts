@@ -3,11 +3,11 @@
 import * as core from '@actions/core'
 import * as aws from './config/aws-ids.js'
 import { InputError } from './config/input-error.js'
-import { plannedInputProblems } from './config/planned.js'
 import { actionInputs, Problems } from './config/problems.js'
 import { readRebuild, type RebuildConfig } from './config/rebuild.js'
 import { readRetire, type RetireConfig } from './config/retire.js'
 import { readRollout, type RolloutConfig } from './config/rollout.js'
+import { readTest, type TestConfig } from './config/test.js'
 import {
   charCount,
   DURATION_HELP,
@@ -23,7 +23,7 @@ import {
 } from './config/values.js'
 
 export { InputError }
-export type { RebuildConfig }
+export type { RebuildConfig, TestConfig }
 
 export type IfExists = 'fail' | 'reuse' | 'replace'
 export type SharingMode = 'add' | 'exact'
@@ -110,6 +110,8 @@ export interface Config {
   rebuild?: RebuildConfig
   /** launch-templates and launch-template-set-default; absent when no template is named. */
   rollout?: RolloutConfig
+  /** test-command / test-launch and the other test-* inputs; absent: no test. */
+  test?: TestConfig
   timeoutMinutes: number
   dryRun: boolean
   comment: CommentConfig
@@ -222,6 +224,9 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
   const rolloutInputs = actionInputs(new Problems())
   const rollout = readRollout(rolloutInputs)
   problems.push(...rolloutInputs.problems.list)
+  const testInputs = actionInputs(new Problems())
+  const test = readTest(testInputs, { region, copyRegions: copy.regions })
+  problems.push(...testInputs.problems.list)
 
   // Waiting, preview, reporting
   const rawTimeout = input('timeout-minutes')
@@ -234,7 +239,6 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
   // The raw name: with {{timestamp}} resolved, every run would start a new PR comment.
   const comment = readComment(family, rawName || undefined)
   const pollIntervalMs = readPollInterval()
-  problems.push(...plannedInputProblems(input))
 
   if (problems.length === 1) throw problems[0]
   if (problems.length > 1) {
@@ -256,6 +260,7 @@ export function readConfig(options: ReadConfigOptions = {}): Config {
     ...(prune !== undefined && { prune }),
     rebuild,
     ...(rollout && { rollout }),
+    ...(test !== undefined && { test }),
     timeoutMinutes,
     dryRun,
     comment,

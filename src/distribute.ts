@@ -25,6 +25,7 @@ import {
   shareImage,
   sourceShareSpec
 } from './image/share.js'
+import { testCopy } from './test/index.js'
 import { PartialFailure, type Fleet, type FleetMember, type Image } from './types.js'
 
 export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> {
@@ -77,6 +78,8 @@ export async function distribute(ctx: RunContext, image: Image): Promise<Fleet> 
     copyEc2: EC2Client,
     aws: AwsImage
   ): Promise<void> => {
+    // test-regions: tested before it is shared or given its lifecycle; a failure fails the member.
+    await testCopy(ctx, member, copyEc2, image.accountId)
     const spec = copyShareSpec(config, member.accountId)
     const snapshotIds = member.snapshots.map((s) => s.id)
     if (!isEmptySpec(spec)) {

@@ -1,6 +1,6 @@
 // Every error class of the action, so that each phase can recognise another's errors without
 // importing that phase, and describeError (src/aws/errors.ts) decides per type in one place.
-import type { ExecutionReport, Fleet, Promotion, PruneReport } from './types.js'
+import type { ExecutionReport, Fleet, Promotion, PruneReport, TestRun } from './types.js'
 
 /** A problem with an input; the message always names the input and the fix. */
 export class InputError extends Error {
@@ -103,5 +103,16 @@ export class PartialFailure extends Error {
   ) {
     super(message)
     this.name = 'PartialFailure'
+  }
+}
+
+/** A test of the image failed or timed out: nothing further is shared, copied or promoted. */
+export class TestFailedError extends Error {
+  constructor(
+    message: string,
+    readonly run: TestRun
+  ) {
+    super(message)
+    this.name = 'TestFailedError'
   }
 }

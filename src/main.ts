@@ -13,6 +13,7 @@ import { prune } from './prune.js'
 import { report } from './report/index.js'
 import { buildImage } from './source/build.js'
 import { confirmStillThere } from './source/ownership.js'
+import { testImage, testsOf } from './test/index.js'
 import { PartialFailure, type Image, type Result } from './types.js'
 
 export interface RunOptions {
@@ -31,6 +32,8 @@ export async function run(options: RunOptions = {}): Promise<void> {
     ctx = createContext(config, options.signal ?? cancel!.signal, result)
     phase = 'Build'
     result.image = await core.group('Build', () => buildImage(ctx!))
+    phase = 'Test'
+    result.tested = await core.group('Test', () => testImage(ctx!, result.image!))
     phase = 'Distribute'
     result.fleet = await core.group('Distribute', () => distribute(ctx!, result.image!))
     phase = 'Promote'
@@ -42,6 +45,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
   } catch (error) {
     result.execution = executionOf(error)
     result.image ??= imageOf(error)
+    result.tested ??= testsOf(error)
     if (error instanceof PartialFailure) {
       result.fleet ??= error.fleet
       result.prune ??= error.prune
@@ -124,7 +128,12 @@ function withErrorContext(clients: Clients, buildRegion: string): Clients {
         region,
         account ? async () => account.accountId : build
       ),
-    ssm: async (region) => stampErrors(await clients.ssm(region), region, build),
+    ssm: async (region, account) =>
+      stampErrors(
+        await clients.ssm(region, account),
+        region,
+        account ? async () => account.accountId : build
+      ),
     kms: async (region, account) =>
       stampErrors(
         await clients.kms(region, account),

@@ -1,5 +1,6 @@
-// Post step: stop a runbook execution the main step left running (it was killed before it could).
-// Never fails the job: everything here is a warning at most.
+// Post step: stop a runbook execution the main step left running (it was killed before it could),
+// terminate its test instances and withdraw its test-only grants. Never fails the job: everything
+// here is a warning at most.
 import * as core from '@actions/core'
 import {
   GetAutomationExecutionCommand,
@@ -10,13 +11,25 @@ import { MAX_ATTEMPTS, USER_AGENT } from './aws/clients.js'
 import { describeError } from './aws/errors.js'
 import { EXECUTION_REGION_STATE, EXECUTION_STATE } from './source/automation.js'
 import { isTerminal } from './source/runbook-status.js'
+import { cleanUpTests, type TestCleanupOptions } from './test/post.js'
 
-export interface PostOptions {
+export interface PostOptions extends TestCleanupOptions {
   /** Tests inject a client; the action builds one for the saved region. */
   ssm?: (region: string) => SSMClient
 }
 
 export async function post(options: PostOptions = {}): Promise<void> {
+  await stopExecution(options)
+  await cleanUpTests(
+    core.getState(EXECUTION_REGION_STATE) ||
+      process.env.AWS_REGION ||
+      process.env.AWS_DEFAULT_REGION ||
+      undefined,
+    options
+  )
+}
+
+async function stopExecution(options: PostOptions): Promise<void> {
   const id = core.getState(EXECUTION_STATE)
   if (!id) return
   const region =

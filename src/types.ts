@@ -119,6 +119,8 @@ export interface FleetMember {
   /** CopyImage call until available. */
   durationMs?: number
   error?: string
+  /** test-regions: the test of this copy (before it was shared). */
+  test?: TestRun
 }
 
 export interface Fleet {
@@ -180,8 +182,32 @@ export interface PlannedCall {
   region: string
 }
 
+/** One test of one AMI: the instance launched from it and what it showed. */
+export interface TestRun {
+  region: string
+  imageId: string
+  /** The account the instance was launched in (test-account-role, else the build account). */
+  accountId: string
+  instanceType: string
+  subnetId?: string
+  instanceId?: string
+  /** `planned`: dry run; `passed` with `alreadyPassed`: tagged passed for this spec, not relaunched. */
+  verdict: 'passed' | 'failed' | 'planned'
+  alreadyPassed?: boolean
+  /** Why it failed (launch, status checks, SSM, command, timeout, cancellation). */
+  reason?: string
+  exitCode?: number
+  /** Last lines of the command's stdout and stderr. */
+  stdout?: string
+  stderr?: string
+  /** Last lines of GetConsoleOutput after a failure. */
+  consoleOutput?: string
+  /** Launch to verdict. */
+  durationMs?: number
+}
+
 export interface PlanItem {
-  phase: 'build' | 'share' | 'copy' | 'lifecycle' | 'promote' | 'prune' | 'check'
+  phase: 'build' | 'test' | 'share' | 'copy' | 'lifecycle' | 'promote' | 'prune' | 'check'
   /** What would happen, or what a check found. */
   text: string
   /** A check that found a problem the real run would hit. */
@@ -235,6 +261,8 @@ export interface Result {
   /** SSM parameter and launch-template versions (the promote phase). */
   promoted?: Promotion
   prune?: PruneReport
+  /** The build-region test (copies carry theirs in fleet.members[].test). */
+  tested?: TestRun[]
   /** Dry run only. */
   plan?: PlanItem[]
   warnings: string[]

@@ -52,7 +52,11 @@ const inputs = {
   'deprecate-after': '90d',
   'deregistration-protection': 'true',
   'ssm-parameter': '/golden/web/latest',
-  'launch-templates': 'web'
+  'launch-templates': 'web',
+  // The test phase: an instance in the consumer account per region, before each AMI is shared.
+  'test-launch': 'true',
+  'test-account-role': `arn:aws:iam::${CONSUMER}:role/ami-test`,
+  'test-regions': 'all'
 }
 
 function run(dryRun: boolean): Promise<RunResult> {
@@ -119,6 +123,8 @@ describe('a dry run plans exactly what the real run does', () => {
       expect(made).toContain(`ssm:PutParameter ${BUILD} ${REGION}`)
       expect(made).toContain(`ec2:CreateLaunchTemplateVersion ${BUILD} eu-west-1`)
       expect(made).toContain(`ec2:ModifyLaunchTemplate ${BUILD} ${REGION}`)
+      expect(made).toContain(`ec2:RunInstances ${CONSUMER} eu-west-1`)
+      expect(made).toContain(`ec2:TerminateInstances ${CONSUMER} ${REGION}`)
       expect(planned).toEqual(made)
 
       // The source's grants: share-accounts AND the copy accounts (the would-grant table once

@@ -123,16 +123,18 @@ const VALUES: Record<string, { good: string[]; bad: string[] }> = {
   'prune-deregister-disabled-after': { good: ['30d'], bad: ['30', 'later'] },
   'prune-unused-for': { good: ['30d', '2w'], bad: ['30', 'recently'] },
   'prune-require-recycle-bin': { good: ['true', 'false'], bad: ['yes'] },
-  // Planned features: only their defaults are accepted in this version (src/config/planned.ts).
-  'test-command': { good: [''], bad: ['curl -fsS http://localhost/'] },
-  'test-launch': { good: ['false'], bad: ['true'] },
-  'test-instance-type': { good: [''], bad: ['t3.micro'] },
-  'test-subnet-id': { good: [''], bad: ['subnet-0123456789abcdef0'] },
-  'test-security-group-ids': { good: [''], bad: ['sg-0123456789abcdef0'] },
-  'test-instance-profile': { good: [''], bad: ['ssm-core'] },
-  'test-account-role': { good: [''], bad: ['arn:aws:iam::444455556666:role/consumer'] },
-  'test-regions': { good: [''], bad: ['all'] },
-  'test-timeout-minutes': { good: ['15'], bad: ['30'] },
+  'test-command': { good: ['curl -fsS http://localhost/ | grep -q Hello'], bad: [] },
+  'test-launch': { good: ['true', 'false'], bad: ['yes'] },
+  'test-instance-type': { good: ['t3.micro', 'm7g.large'], bad: ['t3', 'T3 micro'] },
+  'test-subnet-id': { good: ['subnet-0123456789abcdef0'], bad: ['subnet-x', 'sn-1'] },
+  'test-security-group-ids': { good: ['sg-0123456789abcdef0'], bad: ['default', 'sg-x'] },
+  'test-instance-profile': { good: ['ssm-core'], bad: ['arn:aws:iam::1:role/x'] },
+  'test-account-role': {
+    good: ['arn:aws:iam::444455556666:role/consumer'],
+    bad: ['arn:aws:iam::444455556666:user/consumer']
+  },
+  'test-regions': { good: ['all'], bad: ['mars-1'] },
+  'test-timeout-minutes': { good: ['15', '30'], bad: ['0', 'ten'] },
   'launch-templates': {
     good: ['', 'web', 'lt-0123456789abcdef0', 'web\nlt-0123456789abcdef0'],
     bad: ['lt-12', 'ab', 'web template']
@@ -214,6 +216,17 @@ function cohere(inputs: Record<string, string>, source: string): void {
     inputs['copy-regions'] = 'eu-west-1'
   if (inputs['share-snapshots'] === 'true') inputs['share-accounts'] ??= '111122223333'
   if (inputs['comment-on-pr'] === 'true') inputs['github-token'] ??= 'ghs_FAKEfake000token'
+  if (!inputs['test-command'] && inputs['test-launch'] !== 'true')
+    drop(
+      'test-instance-type',
+      'test-subnet-id',
+      'test-security-group-ids',
+      'test-instance-profile',
+      'test-account-role',
+      'test-regions',
+      'test-timeout-minutes'
+    )
+  if (!inputs['test-subnet-id']) drop('test-security-group-ids')
 }
 
 // Plain assertions in the hot loop: expect() is too slow for 10,000 runs.
@@ -265,6 +278,12 @@ function checkConfig(config: Config, inputs: Record<string, string>): void {
   assert.ok(config.comment.header.length > 0)
   if (config.comment.enabled) assert.ok(config.comment.token)
   assert.equal(config.pollIntervalMs, 5000)
+  if (config.test) {
+    assert.equal(config.test.regions[0], config.region)
+    for (const r of config.test.regions)
+      assert.ok(r === config.region || config.copy.regions.includes(r))
+    assert.ok(config.test.timeoutMinutes >= 1 && config.test.timeoutMinutes <= 360)
+  } else assert.ok(!inputs['test-instance-type'] && !inputs['test-regions'])
 }
 
 function checkError(error: unknown): void {
@@ -337,7 +356,21 @@ describe('fuzzed inputs', () => {
           'prune-require-recycle-bin'
         ].map((name) => [name, { 'prune-keep': '5' }])
       ),
-      'prune-deregister-disabled-after': { 'prune-keep': '5', 'prune-action': 'disable' }
+      'prune-deregister-disabled-after': { 'prune-keep': '5', 'prune-action': 'disable' },
+      ...Object.fromEntries(
+        [
+          'test-instance-type',
+          'test-subnet-id',
+          'test-instance-profile',
+          'test-account-role',
+          'test-regions',
+          'test-timeout-minutes'
+        ].map((name) => [name, { 'test-launch': 'true' }])
+      ),
+      'test-security-group-ids': {
+        'test-launch': 'true',
+        'test-subnet-id': VALUES['test-subnet-id'].good[0]
+      }
     }
     const refused: string[] = []
     for (const [name, { good }] of Object.entries(VALUES)) {

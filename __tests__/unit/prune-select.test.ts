@@ -123,6 +123,23 @@ describe('selectVersions (examples)', () => {
     expect(d).toMatchObject({ verdict: 'skip', reason: 'in-use check did not run' })
   })
 
+  it('a version that failed its test takes no place among the newest keep', () => {
+    const family = { 'ami-share-action:family': FAMILY }
+    const decisions = selectVersions(
+      [
+        base({ imageId: 'ami-new', tags: { ...family, 'ami-share-action:test': 'failed' } }),
+        base({ imageId: 'ami-old', creationDate: new Date(NOW.getTime() - 200 * HOUR) })
+      ],
+      { ...options, keep: 1 }
+    )
+    const byId = Object.fromEntries(decisions.map((d) => [d.candidate.imageId, d]))
+    expect(byId['ami-new']).toMatchObject({
+      verdict: 'prune',
+      reason: expect.stringContaining('failed its test')
+    })
+    expect(byId['ami-old']).toMatchObject({ verdict: 'keep', reason: 'one of the newest 1' })
+  })
+
   it('reports a repeated listing entry once', () => {
     expect(selectVersions([base({}), base({})], options)).toHaveLength(1)
   })

@@ -42,7 +42,8 @@ const common = {
 /** `undefined` account means the build account (default credential chain). */
 export interface Clients {
   ec2(region: string, account?: CopyAccount): EC2Client
-  ssm(region: string): Promise<SSMClient>
+  /** `account`: a role's account (test-account-role runs its test-command there). */
+  ssm(region: string, account?: CopyAccount): Promise<SSMClient>
   kms(region: string, account?: CopyAccount): Promise<KMSClient>
   serviceQuotas(region: string, account?: CopyAccount): Promise<ServiceQuotasClient>
   sts(region: string): Promise<STSClient>
@@ -139,8 +140,16 @@ export function createClients(buildRegion: string, sessionName = 'ami-share-acti
             ...(account ? { credentials: roleCredentials(account) } : {})
           })
       ),
-    ssm: (region) =>
-      lazy(`ssm/${region}`, async () => new (await sdk.ssm()).SSMClient({ ...common, region })),
+    ssm: (region, account) =>
+      lazy(
+        `ssm/${account?.accountId ?? ''}/${region}`,
+        async () =>
+          new (await sdk.ssm()).SSMClient({
+            ...common,
+            region,
+            ...(account ? { credentials: roleCredentials(account) } : {})
+          })
+      ),
     kms: (region, account) =>
       lazy(
         `kms/${account?.accountId ?? ''}/${region}`,

@@ -7,6 +7,7 @@ import {
   InputError,
   PartialFailure,
   RunbookFailedError,
+  TestFailedError,
   WaitTimeoutError
 } from '../errors.js'
 import type { ExecutionReport, Image } from '../types.js'
@@ -169,7 +170,8 @@ export function describeError(error: unknown): string {
     error instanceof ImageFailedError ||
     error instanceof WaitTimeoutError ||
     error instanceof RunbookFailedError ||
-    error instanceof PartialFailure
+    error instanceof PartialFailure ||
+    error instanceof TestFailedError
   const code = ours ? undefined : errorCode(error)
   const message = trimMessage(error.message || code || 'unknown error')
   const head = code && !message.startsWith(code) ? `${code}: ${message}` : message

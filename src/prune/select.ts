@@ -6,6 +6,8 @@ import type { SnapshotSize } from './storage.js'
 
 export const FAMILY_TAG = 'ami-share-action:family'
 export const KEEP_TAG = 'ami-share-action:keep'
+/** `failed`: the version failed its test (INTERFACE.md): it takes no place among the newest `keep`. */
+export const TEST_TAG = 'ami-share-action:test'
 
 /** A resource that still uses an image (DescribeImageReferences). */
 export interface ImageUse {
@@ -128,7 +130,12 @@ function selectInScope(candidates: Candidate[], options: SelectOptions): Decisio
   // one cannot be launched. It goes only once `keep` available versions are newer than it.
   let available = 0
   for (const candidate of ranked) {
-    const disabled = candidate.state === 'disabled' && !options.thisRun.has(candidate.imageId)
+    const mine = options.thisRun.has(candidate.imageId)
+    const disabled = candidate.state === 'disabled' && !mine
+    if (!mine && candidate.tags[TEST_TAG] === 'failed') {
+      decisions.push(failedTest(candidate, options))
+      continue
+    }
     decisions.push(
       disabled
         ? decideDisabled(candidate, available, options)
@@ -170,6 +177,15 @@ function classify(candidate: Candidate, options: SelectOptions): Decision | unde
     return skip(`state ${state}: not a finished version; inspect and deregister it by hand`, true)
   }
   return undefined
+}
+
+/** A version that failed its test: pruned like any version beyond the newest `keep`. */
+function failedTest(candidate: Candidate, options: SelectOptions): Decision {
+  const decision = decideVersion(candidate, Number.POSITIVE_INFINITY, options)
+  if (decision.verdict === 'prune') {
+    decision.reason = `failed its test (${TEST_TAG}=failed): not counted toward prune-keep`
+  }
+  return decision
 }
 
 /**

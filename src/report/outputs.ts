@@ -2,6 +2,7 @@
 import { sourceMember as imageAsMember } from '../fleet.js'
 import * as core from '@actions/core'
 import type { Config } from '../config.js'
+import { testResult } from './tested.js'
 import type { FleetMember, Image, LaunchPermissions, Result } from '../types.js'
 
 export type Outputs = Record<string, string>
@@ -36,8 +37,7 @@ const OUTPUTS: [string, (config: Config, result: Result) => string | undefined][
   ['pruned-ami-ids', (_c, result) => JSON.stringify(prunedIds(result))],
   ['built', (_c, { image }) => (image ? String(wasBuilt(image)) : undefined)],
   ['base-ami-id', (config, { image }) => image?.provenance?.baseAmi?.id ?? baseAmiId(config)],
-  // Testing is not in this version: the truthful value is "none".
-  ['test-result', () => 'none'],
+  ['test-result', (_c, result) => testResult(result)],
   ['launch-template-versions', (_c, result) => JSON.stringify(templateVersions(result))],
   ['disabled-ami-ids', (_c, result) => JSON.stringify(disabledIds(result))]
 ]

@@ -270,6 +270,7 @@ function permissionsText(p: {
 const PHASES: PlanItem['phase'][] = [
   'check',
   'build',
+  'test',
   'share',
   'copy',
   'lifecycle',
@@ -279,6 +280,7 @@ const PHASES: PlanItem['phase'][] = [
 const PHASE_TITLES: Record<PlanItem['phase'], string> = {
   check: 'Checks',
   build: 'Build',
+  test: 'Test',
   share: 'Share',
   copy: 'Copy',
   lifecycle: 'Lifecycle',

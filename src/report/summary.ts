@@ -20,6 +20,7 @@ import {
   tagsSection,
   warningsSection
 } from './sections.js'
+import { testedSection } from './tested.js'
 
 /** GitHub rejects a step summary over 1 MiB; stay under it with room for the note. */
 export const SUMMARY_LIMIT_BYTES = 1024 * 1024 - 1024
@@ -42,6 +43,7 @@ export function buildSummary(
     permissionsSection(config, result),
     tagsSection(config),
     runbookSection(result.image?.execution ?? result.execution),
+    testedSection(result),
     copiesSection(result),
     rolloutSection(result),
     pruneSection(result.prune, false, Boolean(result.plan)),

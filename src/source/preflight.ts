@@ -9,6 +9,7 @@ import { error, settleFindings, type Finding } from '../image/findings.js'
 import { mapLimit } from '../pool.js'
 import { checkPublicSharing } from '../image/share.js'
 import { checkTemplates } from '../promote/find-template.js'
+import { testPreflight } from '../test/preflight.js'
 import type { Image } from '../types.js'
 
 export async function preflight(ctx: RunContext, accountId: string): Promise<void> {
@@ -22,14 +23,15 @@ export async function preflight(ctx: RunContext, accountId: string): Promise<voi
     source: ctx.config.source.kind,
     reused: false
   } satisfies Image)
-  const [volumes, regions, keys, publicAccess, templates] = await Promise.all([
+  const [volumes, regions, keys, publicAccess, templates, test] = await Promise.all([
     instanceVolumesShareable(ctx),
     regionsExist(ctx),
     kmsKeysExist(ctx, targets),
     publicSharingAllowed(ctx, accountId, targets),
-    checkTemplates(ctx)
+    checkTemplates(ctx),
+    testPreflight(ctx, accountId)
   ])
-  settleFindings(ctx, [...volumes, ...regions, ...keys, ...publicAccess, ...templates])
+  settleFindings(ctx, [...volumes, ...regions, ...keys, ...publicAccess, ...templates, ...test])
 }
 
 /**
