@@ -2,7 +2,7 @@
 // roll-out). action.yml declares them so the names are reserved and
 // GitHub does not drop them with a mere "Unexpected input" warning; a value that asks for the
 // missing behaviour is an input error, never silently ignored.
-import { InputError } from './input-error.js'
+import { InputError } from '../errors.js'
 import { quote } from './values.js'
 
 /** name -> the values that ask for nothing new (the default, or empty). */
