@@ -10,7 +10,7 @@ import {
   parseMap
 } from '../../src/config/values.js'
 import * as aws from '../../src/config/aws-ids.js'
-import { InputError } from '../../src/config/input-error.js'
+import { InputError } from '../../src/errors.js'
 
 const DAY = 86_400_000
 

@@ -4,7 +4,8 @@ import { jest, describe, it, expect, beforeEach } from '@jest/globals'
 import * as core from '../../__fixtures__/core.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { readConfig, InputError } = await import('../../src/config.js')
+const { readConfig } = await import('../../src/config.js')
+const { InputError } = await import('../../src/errors.js')
 
 const ENV = { AWS_REGION: 'us-east-1' }
 const RUNBOOK = {

@@ -8,7 +8,7 @@ import {
   RunbookFailedError,
   WaitTimeoutError
 } from '../../src/aws/errors.js'
-import { InputError } from '../../src/config/input-error.js'
+import { InputError } from '../../src/errors.js'
 import { CancelledError } from '../../src/context.js'
 import { PartialFailure } from '../../src/types.js'
 import { awsError } from './source-context.js'

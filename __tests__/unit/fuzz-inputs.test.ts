@@ -15,7 +15,8 @@ import { parse } from 'yaml'
 import * as core from '../../__fixtures__/core.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { readConfig, InputError } = await import('../../src/config.js')
+const { readConfig } = await import('../../src/config.js')
+const { InputError } = await import('../../src/errors.js')
 type Config = ReturnType<typeof readConfig>
 
 const actionYml = parse(

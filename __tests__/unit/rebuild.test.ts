@@ -26,7 +26,7 @@ const { decideRebuild } = await import('../../src/source/rebuild.js')
 const { firstRunningExecution } = await import('../../src/source/running-execution.js')
 const { applyLifecycle } = await import('../../src/image/lifecycle.js')
 const { deprecationInPlace, missingTags } = await import('../../src/image/prior-state.js')
-const { InputError } = await import('../../src/config/input-error.js')
+const { InputError } = await import('../../src/errors.js')
 
 const ssmMock = mockClient(SSMClient)
 const ec2Mock = mockClient(EC2Client)

@@ -21,7 +21,7 @@ const { runbookClientToken } = await import('../../src/source/automation.js')
 const { RUNBOOK_STATUS, classifyStatus, isTerminal } =
   await import('../../src/source/runbook-status.js')
 const { RunbookFailedError, WaitTimeoutError } = await import('../../src/aws/errors.js')
-const { InputError } = await import('../../src/config/input-error.js')
+const { InputError } = await import('../../src/errors.js')
 
 const ssmMock = mockClient(SSMClient)
 const ec2Mock = mockClient(EC2Client)

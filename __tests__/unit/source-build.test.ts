@@ -24,7 +24,7 @@ import { ACCOUNT, awsError, makeContext, OTHER_ACCOUNT, REGION } from './source-
 jest.unstable_mockModule('@actions/core', () => core)
 const { buildImage, PLANNED_IMAGE_ID } = await import('../../src/source/build.js')
 const { ImageExistsError, ImageFailedError } = await import('../../src/aws/errors.js')
-const { InputError } = await import('../../src/config/input-error.js')
+const { InputError } = await import('../../src/errors.js')
 
 const ec2Mock = mockClient(EC2Client)
 const ssmMock = mockClient(SSMClient)

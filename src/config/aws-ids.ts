@@ -1,6 +1,6 @@
 // Validators for AWS identifiers: account IDs, ARNs, regions, AMI names, KMS keys, tags.
 // Patterns follow the AWS API documentation; each error quotes the value and shows a good one.
-import { InputError } from './input-error.js'
+import { InputError } from '../errors.js'
 import { charCount, quote } from './values.js'
 
 const PARTITION = 'aws(?:-cn|-us-gov)?'

@@ -1,7 +1,7 @@
 // The problems of one readConfig, collected across every section reader so that all of them are
 // reported at once (one line each, each starting with its input's name).
 import * as core from '@actions/core'
-import { InputError } from './input-error.js'
+import { InputError } from '../errors.js'
 import { parseBoolean, parseList } from './values.js'
 
 export class Problems {

@@ -1,7 +1,7 @@
 // Generic input parsers: lists, maps, booleans, integers, enums, durations and dates.
 // Each takes the input's name so its error can say which input is wrong and how to fix it.
 import { parse as parseYaml } from 'yaml'
-import { InputError } from './input-error.js'
+import { InputError } from '../errors.js'
 
 /** Quote a user value for an error message, shortened so a pasted blob cannot flood the log. */
 export function quote(value: string): string {

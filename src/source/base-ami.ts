@@ -2,7 +2,7 @@
 // It must exist, be visible and launchable before the runbook starts; a deprecated one is a warning.
 import { DescribeImagesCommand, type EC2Client, type Image as AwsImage } from '@aws-sdk/client-ec2'
 import { errorCode } from '../aws/errors.js'
-import { InputError } from '../config/input-error.js'
+import { InputError } from '../errors.js'
 import type { RunContext } from '../context.js'
 import type { BaseAmi, Provenance } from '../types.js'
 

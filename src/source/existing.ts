@@ -1,7 +1,7 @@
 // Adopt an existing AMI (`ami-id`): it must exist and be visible; it is tagged only if ours.
 import { DescribeImagesCommand, type EC2Client, type Image as AwsImage } from '@aws-sdk/client-ec2'
 import { errorCode } from '../aws/errors.js'
-import { InputError } from '../config/input-error.js'
+import { InputError } from '../errors.js'
 import type { RunContext } from '../context.js'
 import { checkEncryption } from '../image/encryption.js'
 import { checkDeprecation } from '../image/lifecycle.js'

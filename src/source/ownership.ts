@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-ec2'
 import { errorCode, ImageExistsError } from '../aws/errors.js'
 import { FAMILY_TAG } from '../config/aws-ids.js'
-import { InputError } from '../config/input-error.js'
+import { InputError } from '../errors.js'
 import type { RunContext } from '../context.js'
 import {
   checkTargets,

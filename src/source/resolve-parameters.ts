@@ -4,7 +4,7 @@
 import type { SSMClient } from '@aws-sdk/client-ssm'
 import { sdk } from '../aws/clients.js'
 import { errorCode } from '../aws/errors.js'
-import { InputError } from '../config/input-error.js'
+import { InputError } from '../errors.js'
 import type { Provenance } from '../types.js'
 
 export const RESOLVE_PREFIX = 'resolve:ssm:'

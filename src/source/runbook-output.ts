@@ -1,6 +1,6 @@
 // Which runbook output holds the AMI ID (the `automation-output` input, see the README).
 import type { StepExecution } from '@aws-sdk/client-ssm'
-import { InputError } from '../config/input-error.js'
+import { InputError } from '../errors.js'
 
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/
 export const DEFAULT_OUTPUT = 'createImage.ImageId'

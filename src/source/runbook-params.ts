@@ -1,6 +1,6 @@
 // Check automation-parameters against the parameters the runbook declares, before starting it.
 import type { DocumentParameter } from '@aws-sdk/client-ssm'
-import { InputError } from '../config/input-error.js'
+import { InputError } from '../errors.js'
 
 export interface ResolvedParameters {
   parameters: Record<string, string[]>

@@ -4,7 +4,7 @@
 // SupportedBootModes).
 import { DescribeInstanceTypesCommand, type EC2Client } from '@aws-sdk/client-ec2'
 import { errorCode } from '../aws/errors.js'
-import { InputError } from '../config/input-error.js'
+import { InputError } from '../errors.js'
 
 /** INTERFACE.md: t3.micro for x86_64 AMIs, t4g.micro for arm64. */
 export function defaultInstanceType(architecture: string | undefined): string {

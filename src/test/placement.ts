@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-ec2'
 import { errorCode } from '../aws/errors.js'
 import type { TestConfig } from '../config.js'
-import { InputError } from '../config/input-error.js'
+import { InputError } from '../errors.js'
 
 export interface Placement {
   subnetId: string

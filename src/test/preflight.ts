@@ -4,7 +4,7 @@
 // long build is not wasted on a test that could never launch. testAmi() checks again on the AMI.
 import { DescribeImagesCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2'
 import { describeError } from '../aws/errors.js'
-import { InputError } from '../config/input-error.js'
+import { InputError } from '../errors.js'
 import type { RunContext } from '../context.js'
 import { error, type Finding } from '../image/findings.js'
 import { mapLimit } from '../pool.js'

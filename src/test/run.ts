@@ -9,7 +9,7 @@ import {
   type Image as AwsImage
 } from '@aws-sdk/client-ec2'
 import { describeError } from '../aws/errors.js'
-import { InputError } from '../config/input-error.js'
+import { InputError } from '../errors.js'
 import { CancelledError, type RunContext } from '../context.js'
 import { TestFailedError } from '../errors.js'
 import type { TestRun } from '../types.js'
