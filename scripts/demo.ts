@@ -18,6 +18,7 @@ const FAMILY = 'demo'
 
 /** Simulated time runs 1000× faster: the 14-minute runbook and 8-minute copies take about a second. */
 const TIME_SCALE = 0.001
+const HELLO = 'Hello from my custom AMI!'
 
 const INPUTS: Record<string, string> = {
   'automation-document': 'AWS-UpdateLinuxAmi',
@@ -30,6 +31,9 @@ const INPUTS: Record<string, string> = {
   'share-organizational-units': OU,
   'copy-regions': 'eu-west-1, ap-southeast-2',
   'copy-accounts': 'arn:aws:iam::777788889999:role/ami-copier',
+  // The consumer's check from the AMI-sharing walkthrough, run on a test instance before sharing.
+  'test-command': `curl -fsS http://localhost/ | grep -q "${HELLO}"`,
+  'test-instance-profile': 'ssm-core',
   'launch-templates': 'web-server',
   'prune-keep': '2'
 }
@@ -56,10 +60,14 @@ function seed(emulator: Emulator): void {
           region: REGION,
           name: 'base-linux-2026.03',
           description: 'Base image the runbook starts from',
-          creationDate: '2026-03-01T00:00:00Z'
+          creationDate: '2026-03-01T00:00:00Z',
+          // What an instance of it does (inherited by the image the runbook builds): a web page.
+          behaviour: { serves: { '/': `${HELLO}\n` } }
         },
         ...olderVersions()
       ],
+      // The test instance's profile, so that it registers with SSM for the test-command.
+      instanceProfiles: [{ accountId: BUILD_ACCOUNT, name: 'ssm-core' }],
       // Rolled out at the end: a new version from this default version, with the new AMI.
       launchTemplates: [
         {
@@ -270,6 +278,11 @@ async function main(): Promise<number> {
     )
     console.log(callCounts(emulator) + '.')
     console.log(`\nNew AMI: ${amiId}`)
+    const tested = result.outputs['test-result']
+    console.log(
+      `Test on a fresh instance: ${tested}` +
+        (tested === 'passed' ? ` (the page says "${HELLO}")` : '')
+    )
     const version = templateVersion(emulator, 'web-server')
     console.log(
       `Launch template web-server in ${REGION}: version ${version?.number ?? 'none'}` +
@@ -277,7 +290,7 @@ async function main(): Promise<number> {
           ? ` (${version.isDefault ? 'default' : 'not default'}) launches ${version.imageId}`
           : '')
     )
-    return seen && version?.imageId === amiId ? 0 : 1
+    return seen && tested === 'passed' && version?.imageId === amiId ? 0 : 1
   } finally {
     await emulator.close()
   }
