@@ -22,6 +22,7 @@ import { runRetireOnce, runUsageReportsOnce } from './scenarios/retire.js'
 import { AWS_SIZED_TIMING } from './lib/pipeline-setup.js'
 import { measureRealWaiters } from './scenarios/real-waiters.js'
 import { runShareOnce } from './scenarios/share.js'
+import { runTestPhaseOnce } from './scenarios/test-phase.js'
 import { runWaiterModel } from './scenarios/waiter-model.js'
 import { renderReport, type Results } from './report.js'
 
@@ -51,7 +52,8 @@ const plan = quick
       detectionTimeScale: 0.01,
       fleetSizes: [[1, 1]] as [number, number][],
       fleetTimeScale: 0.01,
-      modelTrials: 5000
+      modelTrials: 5000,
+      testRuns: 1
     }
   : {
       coldStartReps: 10,
@@ -71,7 +73,8 @@ const plan = quick
         [50, 8]
       ] as [number, number][],
       fleetTimeScale: 0.05,
-      modelTrials: 20000
+      modelTrials: 20000,
+      testRuns: 3
     }
 
 function step(name: string): void {
@@ -186,8 +189,15 @@ async function main(): Promise<void> {
     nightly.push(await runNightlyOnce())
   }
 
+  const testPhase = []
+  if (wanted('test')) {
+    step(`test phase: launch, status checks, SSM, test-command, verdict (${plan.testRuns} runs)`)
+    for (let i = 0; i < plan.testRuns; i++) testPhase.push(await runTestPhaseOnce())
+  }
+
   if (only) {
     const partial = {
+      testPhase,
       nightly,
       coldStart,
       pipelines,
@@ -279,6 +289,12 @@ async function main(): Promise<void> {
     pruneSmall,
     fleet,
     nightly,
+    testPhase: {
+      runs: testPhase,
+      medianOverheadMs: median(testPhase.map((t) => t.overheadMs)),
+      medianReadsPerWaitedMinute: median(testPhase.map((t) => t.readsPerWaitedMinute)),
+      medianCallCount: median(testPhase.map((t) => t.callCount))
+    },
     retire,
     overhead: {
       medianMs: median(pipelines.map((p) => p.overheadMs)),
