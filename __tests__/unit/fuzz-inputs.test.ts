@@ -17,6 +17,7 @@ import * as core from '../../__fixtures__/core.js'
 jest.unstable_mockModule('@actions/core', () => core)
 const { readConfig } = await import('../../src/config.js')
 const { InputError } = await import('../../src/errors.js')
+const { TEST_INPUTS } = await import('../../src/config/test.js')
 type Config = ReturnType<typeof readConfig>
 
 const actionYml = parse(
@@ -218,15 +219,7 @@ function cohere(inputs: Record<string, string>, source: string): void {
   if (inputs['share-snapshots'] === 'true') inputs['share-accounts'] ??= '111122223333'
   if (inputs['comment-on-pr'] === 'true') inputs['github-token'] ??= 'ghs_FAKEfake000token'
   if (!inputs['test-command'] && inputs['test-launch'] !== 'true')
-    drop(
-      'test-instance-type',
-      'test-subnet-id',
-      'test-security-group-ids',
-      'test-instance-profile',
-      'test-account-role',
-      'test-regions',
-      'test-timeout-minutes'
-    )
+    drop(...TEST_INPUTS.filter((name) => name !== 'test-command' && name !== 'test-launch'))
   if (!inputs['test-subnet-id']) drop('test-security-group-ids')
 }
 
